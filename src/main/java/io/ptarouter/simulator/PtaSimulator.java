@@ -1,0 +1,248 @@
+package io.ptarouter.simulator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process fake PVWA with PTA over real HTTP, following PTA-API.md: logon and logoff, expiring tokens, security
+ * events that change in place, and paged risk events. The demo, the end-to-end tests and the benchmark run against it.
+ */
+public final class PtaSimulator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PtaSimulator.class);
+
+    /** What to simulate. {@code port} 0 picks a free port; {@code changeInterval} ZERO turns background changes off. */
+    public record Options(String host, int port, String username, String password, Duration tokenTtl,
+                          int securityEvents, int riskEvents, Duration changeInterval, long seed) {
+
+        public Options {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(username, "username");
+            Objects.requireNonNull(password, "password");
+            Objects.requireNonNull(tokenTtl, "tokenTtl");
+            Objects.requireNonNull(changeInterval, "changeInterval");
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port must be 0..65535: " + port);
+            }
+            if (tokenTtl.isNegative() || tokenTtl.isZero()) {
+                throw new IllegalArgumentException("tokenTtl must be positive: " + tokenTtl);
+            }
+            if (securityEvents < 0 || riskEvents < 0) {
+                throw new IllegalArgumentException("event counts must not be negative");
+            }
+            if (changeInterval.isNegative()) {
+                throw new IllegalArgumentException("changeInterval must not be negative: " + changeInterval);
+            }
+        }
+
+        public static Options defaults() {
+            return new Options("127.0.0.1", 0, "pta-reader", "demo-password", Duration.ofMinutes(5),
+                    40, 250, Duration.ofSeconds(5), 42L);
+        }
+
+        public Options withHost(String newHost) {
+            return new Options(newHost, port, username, password, tokenTtl, securityEvents, riskEvents,
+                    changeInterval, seed);
+        }
+
+        public Options withPort(int newPort) {
+            return new Options(host, newPort, username, password, tokenTtl, securityEvents, riskEvents,
+                    changeInterval, seed);
+        }
+
+        public Options withCredentials(String newUsername, String newPassword) {
+            return new Options(host, port, newUsername, newPassword, tokenTtl, securityEvents, riskEvents,
+                    changeInterval, seed);
+        }
+
+        public Options withTokenTtl(Duration newTokenTtl) {
+            return new Options(host, port, username, password, newTokenTtl, securityEvents, riskEvents,
+                    changeInterval, seed);
+        }
+
+        public Options withSecurityEvents(int count) {
+            return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed);
+        }
+
+        public Options withRiskEvents(int count) {
+            return new Options(host, port, username, password, tokenTtl, securityEvents, count, changeInterval, seed);
+        }
+
+        public Options withChangeInterval(Duration newChangeInterval) {
+            return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
+                    newChangeInterval, seed);
+        }
+
+        public Options withSeed(long newSeed) {
+            return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
+                    changeInterval, newSeed);
+        }
+    }
+
+    private final Options options;
+    private final HttpServer server;
+    private final ExecutorService httpThreads;
+    private final ScheduledExecutorService changeThread;
+    private final Sessions sessions;
+    private final SecurityEventStore securityEvents;
+    private final RiskEventStore riskEvents;
+    private final PvwaHandler handler;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private PtaSimulator(Options options) throws IOException {
+        this.options = options;
+        long now = System.currentTimeMillis();
+        this.sessions = new Sessions(options.tokenTtl(), System::nanoTime);
+        this.securityEvents = new SecurityEventStore(options.securityEvents(), options.seed(), System::currentTimeMillis);
+        this.riskEvents = new RiskEventStore(options.riskEvents(), options.seed(), now);
+        this.handler = new PvwaHandler(options.username(), options.password(), sessions, securityEvents, riskEvents,
+                new ObjectMapper(), options.seed());
+        this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
+        this.httpThreads = Executors.newCachedThreadPool(daemonThreads("pta-simulator-http"));
+        server.setExecutor(httpThreads);
+        server.createContext("/", handler);
+        this.changeThread = options.changeInterval().isZero()
+                ? null
+                : Executors.newSingleThreadScheduledExecutor(daemonThreads("pta-simulator-changes"));
+    }
+
+    public static PtaSimulator start(Options options) {
+        PtaSimulator simulator;
+        try {
+            simulator = new PtaSimulator(options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind the PTA simulator to " + options.host() + ":" + options.port(), e);
+        }
+        simulator.server.start();
+        if (simulator.changeThread != null) {
+            long interval = options.changeInterval().toMillis();
+            simulator.changeThread.scheduleAtFixedRate(simulator::tickQuietly, interval, Math.max(1, interval),
+                    TimeUnit.MILLISECONDS);
+        }
+        LOG.info("PTA simulator listening on {} with {} security and {} risk events, changes every {}",
+                simulator.baseUrl(), options.securityEvents(), options.riskEvents(),
+                options.changeInterval().isZero() ? "never" : options.changeInterval());
+        return simulator;
+    }
+
+    public String baseUrl() {
+        String host = options.host().contains(":") ? "[" + options.host() + "]" : options.host();
+        return "http://" + host + ":" + port();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** One change step now: a new security event appears and an open one aggregates another audit. */
+    public void tick() {
+        securityEvents.tick();
+    }
+
+    public int logonCount() {
+        return sessions.logonCount();
+    }
+
+    public int logoffCount() {
+        return sessions.logoffCount();
+    }
+
+    /** PTA calls (events and risk events) answered 401. */
+    public int rejectedCallCount() {
+        return handler.rejectedCallCount();
+    }
+
+    /** Logons answered 403 for wrong credentials. */
+    public int rejectedLogonCount() {
+        return handler.rejectedLogonCount();
+    }
+
+    public void expireAllTokens() {
+        sessions.expireAll();
+    }
+
+    /** Every request as "METHOD /path?rawquery", oldest first. */
+    public List<String> requestLog() {
+        return handler.requestLog();
+    }
+
+    public int securityEventCount() {
+        return securityEvents.size();
+    }
+
+    public int riskEventCount() {
+        return riskEvents.size();
+    }
+
+    /** Every security event id with its current lastUpdateTime: what a client that missed nothing has delivered. */
+    public Map<String, Long> securityEventVersions() {
+        return securityEvents.versions();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (changeThread != null) {
+            changeThread.shutdownNow();
+        }
+        server.stop(0);
+        httpThreads.shutdownNow();
+        LOG.info("PTA simulator on port {} stopped", server.getAddress().getPort());
+    }
+
+    /** Starts a simulator for manual use: {@code java ... io.ptarouter.simulator.PtaSimulator [port]}. */
+    public static void main(String[] args) throws InterruptedException {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 18080;
+        Options options = Options.defaults().withPort(port);
+        PtaSimulator simulator = start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            simulator.close();
+            stopped.countDown();
+        }, "pta-simulator-shutdown"));
+        System.out.println("PTA simulator at " + simulator.baseUrl()
+                + " (user " + options.username() + ", password " + options.password() + "); Ctrl-C stops it");
+        stopped.await();
+    }
+
+    private void tickQuietly() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            // An exception would cancel the schedule for good; one failed step should not.
+            LOG.warn("simulated change failed", e);
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

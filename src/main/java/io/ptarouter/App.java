@@ -1,0 +1,31 @@
+package io.ptarouter;
+
+import org.apache.camel.main.Main;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs pta-router as a standalone Camel Main application; Main finds
+ * {@link io.ptarouter.config.PtaRouterConfiguration} by scanning this package. Settings come from
+ * {@code application.properties} in the working directory (so they can be edited without a
+ * rebuild), falling back to the copy in the jar; environment variables override both.
+ */
+public final class App {
+
+    private App() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Main main = new Main(App.class);
+        main.setDefaultPropertyPlaceholderLocation(
+                "file:application.properties;optional=true,classpath:application.properties;optional=true");
+        int status;
+        try {
+            status = main.run(args);
+        } catch (Exception e) {
+            // Without this, the broker's and the demo's threads would keep a failed start alive.
+            LoggerFactory.getLogger(App.class).error("pta-router did not start: {}", e.getMessage());
+            status = 1;
+        }
+        System.exit(status);
+    }
+}

@@ -1,0 +1,314 @@
+package io.ptarouter.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.component.mail.DefaultJavaMailSender;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
+import org.apache.camel.support.service.ServiceSupport;
+import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
+
+import io.ptarouter.auth.CachedTokenProvider;
+import io.ptarouter.auth.IdentityTokenProvider;
+import io.ptarouter.auth.PvwaTokenProvider;
+import io.ptarouter.auth.Reauthorize;
+import io.ptarouter.pta.PollTracker;
+import io.ptarouter.pta.RiskEventsQuery;
+import io.ptarouter.pta.RiskPageReader;
+import io.ptarouter.pta.SecurityEventReader;
+import io.ptarouter.pta.SecurityEventsQuery;
+import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.routing.SeverityBands;
+import io.ptarouter.sink.DeliveryFailures;
+import io.ptarouter.sink.EmailComposer;
+import io.ptarouter.sink.EmbeddedBroker;
+import io.ptarouter.sink.MessageTemplate;
+import io.ptarouter.sink.RejectedEvents;
+import io.ptarouter.sink.WebhookRequest;
+import io.ptarouter.state.InMemoryWatermarks;
+import io.ptarouter.state.Watermarks;
+import io.ptarouter.transport.HttpTransport;
+import io.ptarouter.transport.HttpTransport.TransportSettings;
+
+/**
+ * Builds, from {@code application.properties}, every bean the YAML routes refer to, and checks
+ * every setting first so a wrong one stops start-up with a message naming the key. Camel Main runs
+ * it; to embed the routes in another CamelContext, call {@link #configure(CamelContext)} on that
+ * context before loading the routes.
+ */
+public final class PtaRouterConfiguration implements CamelConfiguration {
+
+    private final Clock clock;
+
+    public PtaRouterConfiguration() {
+        this(Clock.systemUTC());
+    }
+
+    public PtaRouterConfiguration(Clock clock) {
+        this.clock = clock;
+    }
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings settings = Settings.of(context.getPropertiesComponent());
+        Registry registry = context.getRegistry();
+
+        new DemoEnvironment().startIfEnabled(context, settings);
+
+        String baseUrl = baseUrl(settings);
+        HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings));
+        CachedTokenProvider tokens = tokenProvider(settings, baseUrl, ptaTransport);
+        // Camel stops services in the order they were added: log off while the connections are still open.
+        context.addService(tokens, true);
+        context.addService(ptaTransport, true);
+        registry.bind("ptaTransport", ptaTransport);
+        registry.bind("ptaTokens", tokens);
+        registry.bind("reauthorize", new Reauthorize(tokens));
+
+        Watermarks watermarks = new InMemoryWatermarks();
+        registry.bind("watermarks", watermarks);
+        registry.bind("polls", new PollTracker(watermarks));
+        registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks));
+        registry.bind("securityEventReader", new SecurityEventReader());
+        registry.bind("riskEventsQuery", new RiskEventsQuery(watermarks,
+                settings.optional("pta.risk-events.filter"), settings.optional("pta.risk-events.sort"),
+                settings.integer("pta.risk-events.page-size", 100, 1, 1000),
+                settings.bool("pta.risk-events.detection-time-filter", false)));
+        registry.bind("riskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000)));
+        settings.bool("pta.security-events.enabled", true);
+        settings.bool("pta.risk-events.enabled", true);
+
+        registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
+        registry.bind("deliveredEvents", MemoryIdempotentRepository.memoryIdempotentRepository(
+                settings.integer("pta.dedup.capacity", 100_000, 1, 100_000_000)));
+        settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
+        registry.bind("rejectedEvents", new RejectedEvents());
+        registry.bind("deliveryFailures", new DeliveryFailures());
+        settings.required("pta.sink.rejected.directory");
+
+        settings.bool("pta.sink.file.enabled", true);
+        settings.required("pta.sink.file.directory");
+        configureJms(context, settings);
+        configureEmail(registry, settings);
+        configureWebhook(context, settings);
+    }
+
+    private static String baseUrl(Settings settings) {
+        String baseUrl = settings.required("pta.base-url");
+        URI uri = parseUri("pta.base-url", baseUrl);
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new InvalidConfigurationException("pta.base-url", "expected https://<pvwa-host>, got '" + baseUrl + "'");
+        }
+        if (uri.getPath() != null && uri.getPath().contains("PasswordVault")) {
+            throw new InvalidConfigurationException("pta.base-url",
+                    "give the PVWA address only (https://<pvwa-host>), without /PasswordVault");
+        }
+        return baseUrl.replaceAll("/+$", "");
+    }
+
+    private static TransportSettings ptaTransportSettings(Settings settings) {
+        Optional<URI> proxy = settings.optional("pta.http.proxy").map(p -> parseUri("pta.http.proxy", p));
+        return new TransportSettings(
+                settings.bool("pta.tls.verify", true), "pta.tls.verify",
+                existingFile(settings, "pta.tls.ca-file"), "pta.tls.ca-file",
+                existingFile(settings, "pta.tls.truststore"), settings.secret("pta.tls.truststore-password"),
+                "pta.tls.truststore",
+                proxy, settings.optional("pta.http.proxy-username"), settings.secret("pta.http.proxy-password"),
+                settings.duration("pta.http.connect-timeout", Duration.ofSeconds(10)),
+                settings.duration("pta.http.read-timeout", Duration.ofSeconds(60)),
+                10);
+    }
+
+    private CachedTokenProvider tokenProvider(Settings settings, String baseUrl, HttpTransport transport) {
+        Duration retryDelay = settings.duration("pta.auth.logon-retry-delay", Duration.ofMinutes(15));
+        String mode = settings.oneOf("pta.auth.mode", "pvwa", "pvwa", "identity");
+        if (mode.equals("identity")) {
+            String tokenUrl = settings.required("pta.auth.identity.token-url");
+            parseUri("pta.auth.identity.token-url", tokenUrl);
+            String clientSecret = settings.secret("pta.auth.identity.client-secret");
+            if (clientSecret.isEmpty()) {
+                throw new InvalidConfigurationException("pta.auth.identity.client-secret", "a value is required");
+            }
+            return new IdentityTokenProvider(tokenUrl, settings.required("pta.auth.identity.client-id"), clientSecret,
+                    settings.duration("pta.auth.identity.renew-before", Duration.ofSeconds(60)), transport, retryDelay, clock);
+        }
+        PvwaTokenProvider.Method method = PvwaTokenProvider.Method.valueOf(
+                settings.oneOf("pta.auth.method", "CyberArk", "CyberArk", "LDAP", "RADIUS", "Windows"));
+        String password = settings.secret("pta.auth.password");
+        if (password.isEmpty()) {
+            throw new InvalidConfigurationException("pta.auth.password", "a value is required (set PTA_AUTH_PASSWORD)");
+        }
+        return new PvwaTokenProvider(baseUrl, method, settings.required("pta.auth.username"), password,
+                settings.bool("pta.auth.concurrent-session", true), transport, retryDelay, clock);
+    }
+
+    private SecurityEventsQuery securityEventsQuery(Settings settings, Watermarks watermarks) {
+        Optional<String> status = settings.optional("pta.security-events.status")
+                .map(s -> settings.oneOf("pta.security-events.status", null, "open", "closed"));
+        return new SecurityEventsQuery(watermarks,
+                settings.duration("pta.security-events.initial-lookback", Duration.ofHours(24)),
+                SecurityEventsQuery.Unit.valueOf(settings.oneOf("pta.security-events.from-update-date-unit", "ms", "ms", "s")),
+                SecurityEventsQuery.Since.valueOf(settings.oneOf("pta.security-events.since", "query", "query", "header")),
+                status, settings.optional("pta.security-events.account-id"), clock);
+    }
+
+    private static SeverityBands severityBands(Settings settings) {
+        double medium = settings.number("pta.routing.medium-from", 35, 0, 100);
+        double high = settings.number("pta.routing.high-from", 75, 0, 100);
+        if (medium > high) {
+            throw new InvalidConfigurationException("pta.routing.medium-from",
+                    "must not be above pta.routing.high-from (" + medium + " > " + high + ")");
+        }
+        String missing = settings.oneOf("pta.routing.missing-score-severity", SeverityBands.UNKNOWN,
+                SeverityBands.UNKNOWN, SeverityBands.LOW, SeverityBands.MEDIUM, SeverityBands.HIGH);
+        return new SeverityBands(medium, high, missing);
+    }
+
+    private static void configureJms(CamelContext context, Settings settings) throws Exception {
+        boolean enabled = settings.bool("pta.sink.jms.enabled", true);
+        settings.required("pta.sink.jms.queue");
+        Optional<String> external = settings.optional("pta.sink.jms.broker-url");
+        String brokerUrl = external.orElse("vm://0");
+        if (enabled && external.isEmpty()) {
+            EmbeddedBroker broker = new EmbeddedBroker(
+                    Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis")),
+                    settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535));
+            broker.start(); // before any route can send
+            context.addService(broker, true);
+        }
+        ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl,
+                settings.optional("pta.sink.jms.username").orElse(null),
+                settings.secret("pta.sink.jms.password").isEmpty() ? null : settings.secret("pta.sink.jms.password"));
+        JmsPoolConnectionFactory pool = new JmsPoolConnectionFactory();
+        pool.setConnectionFactory(artemis);
+        pool.setMaxConnections(1);
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                pool.stop();
+                artemis.close();
+            }
+        }, true);
+        context.getRegistry().bind("ptaJmsConnectionFactory", pool);
+        JmsComponent jms = context.getComponent("jms", JmsComponent.class);
+        if (jms.getConnectionFactory() == null) {
+            jms.setConnectionFactory(pool);
+        }
+    }
+
+    private static void configureEmail(Registry registry, Settings settings) throws IOException {
+        boolean enabled = settings.bool("pta.sink.email.enabled", false);
+        String security = settings.oneOf("pta.sink.email.security", "none", "none", "starttls", "smtps");
+        String protocol = security.equals("smtps") ? "smtps" : "smtp";
+        DefaultJavaMailSender sender = new DefaultJavaMailSender();
+        sender.setHost(settings.string("pta.sink.email.host", "localhost"));
+        sender.setPort(settings.integer("pta.sink.email.port", 25, 1, 65535));
+        sender.setProtocol(protocol);
+        Properties mail = new Properties();
+        String timeout = Long.toString(settings.duration("pta.sink.email.timeout", Duration.ofSeconds(30)).toMillis());
+        mail.setProperty("mail." + protocol + ".connectiontimeout", timeout);
+        mail.setProperty("mail." + protocol + ".timeout", timeout);
+        mail.setProperty("mail." + protocol + ".writetimeout", timeout);
+        if (!security.equals("none")) {
+            mail.setProperty("mail." + protocol + ".ssl.checkserveridentity", "true");
+        }
+        if (security.equals("starttls")) {
+            mail.setProperty("mail.smtp.starttls.enable", "true");
+            mail.setProperty("mail.smtp.starttls.required", "true");
+        }
+        Optional<String> username = settings.optional("pta.sink.email.username");
+        if (username.isPresent()) {
+            mail.setProperty("mail." + protocol + ".auth", "true");
+            sender.setUsername(username.get());
+            sender.setPassword(settings.secret("pta.sink.email.password"));
+        }
+        sender.setJavaMailProperties(mail);
+        registry.bind("ptaMailSender", sender);
+
+        List<String> to = settings.list("pta.sink.email.to");
+        if (enabled && to.isEmpty()) {
+            throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
+        }
+        registry.bind("emailComposer", new EmailComposer(
+                settings.string("pta.sink.email.from", "pta-router@localhost"), to,
+                new MessageTemplate("pta.sink.email.subject",
+                        settings.string("pta.sink.email.subject", "[PTA ${severity}] ${type}"), EmailComposer.PLACEHOLDERS),
+                template(settings, "pta.sink.email.text-template", "templates/email.txt"),
+                template(settings, "pta.sink.email.html-template", "templates/email.html")));
+    }
+
+    /** A template file on disk, or the copy packaged in the jar when the path does not exist. */
+    private static MessageTemplate template(Settings settings, String key, String defaultPath) throws IOException {
+        String location = settings.string(key, defaultPath);
+        Path file = Path.of(location);
+        String text;
+        if (Files.isRegularFile(file)) {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } else {
+            try (InputStream in = PtaRouterConfiguration.class.getClassLoader().getResourceAsStream(location)) {
+                if (in == null) {
+                    throw new InvalidConfigurationException(key, "no template at " + file.toAbsolutePath());
+                }
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        return new MessageTemplate(key, text, EmailComposer.PLACEHOLDERS);
+    }
+
+    private static void configureWebhook(CamelContext context, Settings settings) throws Exception {
+        boolean enabled = settings.bool("pta.sink.webhook.enabled", false);
+        String url = settings.required("pta.sink.webhook.url");
+        URI uri = parseUri("pta.sink.webhook.url", url);
+        if (enabled && (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null)) {
+            throw new InvalidConfigurationException("pta.sink.webhook.url", "expected an http(s) URL, got '" + url + "'");
+        }
+        Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
+        HttpTransport transport = new HttpTransport("the webhook at " + uri.getHost(), new TransportSettings(
+                settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
+                Optional.empty(), "", Optional.empty(), "", "",
+                Optional.empty(), Optional.empty(), "", timeout, timeout, 10));
+        context.addService(transport, true);
+        context.getRegistry().bind("webhookTransport", transport);
+        context.getRegistry().bind("webhookRequest",
+                new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
+                        settings.secret("pta.sink.webhook.headers"))));
+    }
+
+    private static Optional<Path> existingFile(Settings settings, String key) {
+        return settings.optional(key).map(p -> {
+            Path path = Path.of(p);
+            if (!Files.isReadable(path)) {
+                throw new InvalidConfigurationException(key, "cannot read file " + path.toAbsolutePath());
+            }
+            return path;
+        });
+    }
+
+    private static URI parseUri(String key, String value) {
+        try {
+            URI uri = URI.create(value.trim());
+            if (uri.getScheme() == null) {
+                throw new InvalidConfigurationException(key, "expected a URL with a scheme, got '" + value + "'");
+            }
+            uri.getScheme().toLowerCase(Locale.ROOT);
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException(key, "not a valid URL: '" + value + "'");
+        }
+    }
+}

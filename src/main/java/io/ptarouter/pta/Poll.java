@@ -1,0 +1,91 @@
+package io.ptarouter.pta;
+
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** What one poll of one stream has seen so far; lives in the exchange property {@value #PROPERTY}. */
+public final class Poll {
+
+    public static final String PROPERTY = "ptaPoll";
+
+    private final PtaStream stream;
+    private final long startedNanos = System.nanoTime();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder duplicates = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder failedDeliveries = new LongAdder();
+    private final AtomicLong newestEventTime = new AtomicLong(Long.MIN_VALUE);
+    private volatile long lowerBound = -1;
+
+    public Poll(PtaStream stream) {
+        this.stream = stream;
+    }
+
+    public PtaStream stream() {
+        return stream;
+    }
+
+    public long elapsedMillis() {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    public void received(long eventTimeMillis) {
+        received.increment();
+        newestEventTime.accumulateAndGet(eventTimeMillis, Math::max);
+    }
+
+    public void receivedWithoutTime() {
+        received.increment();
+    }
+
+    public void markDuplicate() {
+        duplicates.increment();
+    }
+
+    public void markDropped() {
+        dropped.increment();
+    }
+
+    public void markRejected() {
+        rejected.increment();
+    }
+
+    public void markDeliveryFailed() {
+        failedDeliveries.increment();
+    }
+
+    public void lowerBound(long millis) {
+        lowerBound = millis;
+    }
+
+    public OptionalLong lowerBound() {
+        return lowerBound < 0 ? OptionalLong.empty() : OptionalLong.of(lowerBound);
+    }
+
+    public OptionalLong newestEventTime() {
+        long newest = newestEventTime.get();
+        return newest == Long.MIN_VALUE ? OptionalLong.empty() : OptionalLong.of(newest);
+    }
+
+    public long received() {
+        return received.sum();
+    }
+
+    public long duplicates() {
+        return duplicates.sum();
+    }
+
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    public long failedDeliveries() {
+        return failedDeliveries.sum();
+    }
+}

@@ -1,0 +1,73 @@
+package io.ptarouter.pta;
+
+import java.time.Instant;
+import java.util.OptionalLong;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.ptarouter.state.Watermarks;
+
+/**
+ * Starts and ends polls: counts what each poll saw, moves the stream's watermark only when the
+ * whole answer was read, and tells the operator in one line what happened.
+ */
+public final class PollTracker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PollTracker.class);
+
+    private final Watermarks watermarks;
+
+    public PollTracker(Watermarks watermarks) {
+        this.watermarks = watermarks;
+    }
+
+    public static Poll poll(Exchange exchange) {
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        if (poll == null) {
+            throw new IllegalStateException("no poll in progress on this exchange (property " + Poll.PROPERTY + ")");
+        }
+        return poll;
+    }
+
+    public void start(Exchange exchange, String stream) {
+        exchange.setProperty(Poll.PROPERTY, new Poll(PtaStream.byId(stream)));
+    }
+
+    public void duplicate(Exchange exchange) {
+        poll(exchange).markDuplicate();
+    }
+
+    public void dropped(Exchange exchange) {
+        poll(exchange).markDropped();
+    }
+
+    public void finish(Exchange exchange) {
+        Poll poll = poll(exchange);
+        String stream = poll.stream().id();
+        poll.newestEventTime().ifPresent(newest -> watermarks.advance(stream, newest));
+        long fresh = poll.received() - poll.duplicates() - poll.dropped() - poll.rejected();
+        LOG.info("polled {} {} in {} ms: {} new, {} already delivered, {} below minimum score, {} rejected, "
+                 + "{} failed deliveries; watermark {}",
+                poll.received(), stream, poll.elapsedMillis(), fresh, poll.duplicates(), poll.dropped(),
+                poll.rejected(), poll.failedDeliveries(), describe(watermarks.get(stream)));
+    }
+
+    public void abort(Exchange exchange) {
+        Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String reason = cause == null ? "unknown error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        if (poll == null) {
+            LOG.error("poll failed before it started: {}", reason);
+            return;
+        }
+        String stream = poll.stream().id();
+        LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
+                stream, poll.received(), poll.elapsedMillis(), reason, describe(watermarks.get(stream)));
+    }
+
+    private static String describe(OptionalLong mark) {
+        return mark.isPresent() ? Instant.ofEpochMilli(mark.getAsLong()).toString() : "(none yet)";
+    }
+}

@@ -1,0 +1,33 @@
+package io.ptarouter.sink;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.ptarouter.pta.PollTracker;
+import io.ptarouter.routing.EventClassifier;
+
+/**
+ * Reports a sink that did not accept an event, in one line an operator can act on. HTTP failures
+ * are reported by status only: a webhook URL often carries its secret in the path or query.
+ */
+public final class DeliveryFailures {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryFailures.class);
+
+    public void report(Exchange exchange) {
+        PollTracker.poll(exchange).markDeliveryFailed();
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String reason;
+        if (cause instanceof HttpOperationFailedException http) {
+            reason = "the receiver answered HTTP " + http.getStatusCode();
+        } else if (cause == null) {
+            reason = "unknown error";
+        } else {
+            reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        }
+        LOG.error("{} did not deliver {}: {}", exchange.getFromRouteId(),
+                exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class), reason);
+    }
+}

@@ -4,7 +4,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.apache.camel.CamelContext;
-import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,14 +33,7 @@ final class DemoEnvironment {
                 settings.integer("pta.demo.smtp-port", 3025, 1, 65535), directory.resolve("mail"));
         DemoWebhookReceiver webhook = DemoWebhookReceiver.start("127.0.0.1",
                 settings.integer("pta.demo.webhook-port", 18081, 1, 65535), directory.resolve("webhook-received.ndjson"));
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() {
-                webhook.close();
-                smtp.close();
-                simulator.close();
-            }
-        }, true);
+        PtaRouterConfiguration.closeOnStop(context, simulator, smtp, webhook);
         LOG.info("demo: PTA simulator at {}, SMTP server on port {} saving mail to {}, webhook receiver writing to {}",
                 simulator.baseUrl(), settings.string("pta.demo.smtp-port", "3025"), directory.resolve("mail"),
                 directory.resolve("webhook-received.ndjson"));

@@ -73,9 +73,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String baseUrl = baseUrl(settings);
         HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings));
         CachedTokenProvider tokens = tokenProvider(settings, baseUrl, ptaTransport);
-        // Camel stops services in the order they were added: log off while the connections are still open.
+        // Camel stops services in reverse order: the logoff runs while the transport is still open.
+        closeOnStop(context, ptaTransport);
         context.addService(tokens, true);
-        context.addService(ptaTransport, true);
         registry.bind("ptaTransport", ptaTransport);
         registry.bind("ptaTokens", tokens);
         registry.bind("reauthorize", new Reauthorize(tokens));
@@ -197,13 +197,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         JmsPoolConnectionFactory pool = new JmsPoolConnectionFactory();
         pool.setConnectionFactory(artemis);
         pool.setMaxConnections(1);
-        context.addService(new ServiceSupport() {
-            @Override
-            protected void doStop() {
-                pool.stop();
-                artemis.close();
-            }
-        }, true);
+        closeOnStop(context, artemis::close, pool::stop);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
         JmsComponent jms = context.getComponent("jms", JmsComponent.class);
         if (jms.getConnectionFactory() == null) {
@@ -282,11 +276,23 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
                 Optional.empty(), "", Optional.empty(), "", "",
                 Optional.empty(), Optional.empty(), "", timeout, timeout, 10));
-        context.addService(transport, true);
+        closeOnStop(context, transport);
         context.getRegistry().bind("webhookTransport", transport);
         context.getRegistry().bind("webhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));
+    }
+
+    /** Closes the resources, last one first, when the CamelContext stops. */
+    static void closeOnStop(CamelContext context, AutoCloseable... resources) throws Exception {
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() throws Exception {
+                for (int i = resources.length - 1; i >= 0; i--) {
+                    resources[i].close();
+                }
+            }
+        }, true);
     }
 
     private static Optional<Path> existingFile(Settings settings, String key) {

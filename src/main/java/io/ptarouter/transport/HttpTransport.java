@@ -16,7 +16,6 @@ import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
 import org.apache.camel.component.http.HttpClientConfigurer;
-import org.apache.camel.support.service.ServiceSupport;
 import org.apache.hc.client5.http.auth.AuthScope;
 import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -45,7 +44,7 @@ import io.ptarouter.config.InvalidConfigurationException;
  * and Java code that talks to the same peer (the logon) builds its client from it, so both go
  * through the same trust decisions and the same proxy.
  */
-public final class HttpTransport extends ServiceSupport implements HttpClientConfigurer {
+public final class HttpTransport implements HttpClientConfigurer, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
 
@@ -95,8 +94,12 @@ public final class HttpTransport extends ServiceSupport implements HttpClientCon
         return builder.build();
     }
 
+    /**
+     * Closes the pool. Deliberately not a Camel Service: an http endpoint stops a configurer that
+     * is one, and this transport outlives every endpoint (the logoff at shutdown still needs it).
+     */
     @Override
-    protected void doStop() {
+    public void close() {
         connections.close();
     }
 

@@ -46,6 +46,12 @@ public final class PollTracker {
     public void finish(Exchange exchange) {
         Poll poll = poll(exchange);
         String stream = poll.stream().id();
+        if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
+            // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
+            LOG.warn("{} poll stopped after {} events with pages left unread (shutting down); watermark stays at {}",
+                    stream, poll.received(), describe(watermarks.get(stream)));
+            return;
+        }
         poll.newestEventTime().ifPresent(newest -> watermarks.advance(stream, newest));
         long fresh = poll.received() - poll.duplicates() - poll.dropped() - poll.rejected();
         LOG.info("polled {} {} in {} ms: {} new, {} already delivered, {} below minimum score, {} rejected, "

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import jakarta.jms.JMSConsumer;
@@ -34,14 +33,11 @@ import jakarta.mail.internet.MimeMessage;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
-import org.apache.camel.builder.NotifyBuilder;
-import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.test.junit5.CamelTestSupport;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.quartz.JobKey;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -160,10 +156,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
 
     /** Fires the stream's Quartz job and waits until that poll has completed, sinks included. */
     protected void poll(String stream) throws Exception {
-        NotifyBuilder done = new NotifyBuilder(context).fromRoute("poll-" + stream).whenDone(1).create();
-        context.getComponent("quartz", QuartzComponent.class).getScheduler()
-                .triggerJob(JobKey.jobKey(stream, "pta"));
-        assertThat(done.matches(60, TimeUnit.SECONDS)).as("the %s poll completes", stream).isTrue();
+        Polls.fire(context, stream, "poll-" + stream);
     }
 
     // ---- what the sinks received ------------------------------------------------------------

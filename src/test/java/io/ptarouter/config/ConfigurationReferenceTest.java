@@ -1,0 +1,78 @@
+package io.ptarouter.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every setting a route or the code reads is in application.properties with a default and a
+ * comment, and every setting there is in the README's configuration reference.
+ */
+class ConfigurationReferenceTest {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z][a-z0-9.-]*)}}");
+    private static final Pattern CODE_KEY = Pattern.compile("\"(pta\\.[a-z0-9.-]+[a-z0-9])\"");
+    /** Parameters of the route templates in pta-sources.camel.yaml, not settings. */
+    private static final Set<String> TEMPLATE_PARAMETERS = Set.of("job", "cron", "enabled", "destination");
+
+    @Test
+    void everyPlaceholderInTheRoutesIsASetting() throws IOException {
+        Set<String> used = matches(Path.of("routes"), ".camel.yaml", PLACEHOLDER);
+        used.removeAll(TEMPLATE_PARAMETERS);
+        assertThat(used).isNotEmpty();
+        assertThat(settings().stringPropertyNames()).containsAll(used);
+    }
+
+    @Test
+    void everyKeyTheCodeReadsIsASetting() throws IOException {
+        Set<String> read = matches(Path.of("src/main/java"), ".java", CODE_KEY);
+        assertThat(read).contains("pta.base-url", "pta.auth.password");
+        assertThat(settings().stringPropertyNames()).containsAll(read);
+    }
+
+    @Test
+    void everySettingHasACommentAndIsInTheReadme() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        String[] lines = Files.readString(Path.of("application.properties")).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i];
+            if (line.startsWith("pta.")) {
+                String key = line.substring(0, line.indexOf('='));
+                assertThat(lines[i - 1]).as("the line above %s", key).startsWith("#");
+                assertThat(readme).as("README configuration reference").contains("| `" + key + "` |");
+            }
+        }
+    }
+
+    private static Properties settings() throws IOException {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(Path.of("application.properties"))) {
+            properties.load(in);
+        }
+        return properties;
+    }
+
+    private static Set<String> matches(Path folder, String suffix, Pattern pattern) throws IOException {
+        Set<String> found = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(folder)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(suffix)).toList()) {
+                Matcher m = pattern.matcher(Files.readString(file));
+                while (m.find()) {
+                    found.add(m.group(1));
+                }
+            }
+        }
+        return found;
+    }
+}

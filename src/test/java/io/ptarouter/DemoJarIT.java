@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +47,7 @@ class DemoJarIT {
         int simulator = freePort();
         int smtp = freePort();
         int webhook = freePort();
+        int management = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dcamel.main.profile=demo",
@@ -56,7 +61,7 @@ class DemoJarIT {
                 "-Dpta.sink.file.directory=" + data.resolve("events"),
                 "-Dpta.sink.rejected.directory=" + data.resolve("rejected"),
                 "-Dpta.sink.jms.embedded.data-directory=" + data.resolve("artemis"),
-                "-Dcamel.management.port=" + freePort(),
+                "-Dcamel.management.port=" + management,
                 "-jar", Path.of("target", "pta-router.jar").toString()));
         app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
@@ -68,12 +73,23 @@ class DemoJarIT {
             assertThat(nonEmptyFiles(data.resolve("mail"), ".eml")).isNotEmpty();
         });
 
+        HttpClient http = HttpClient.newHttpClient();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
+                get(http, "http://127.0.0.1:" + management + "/observe/metrics"))
+                .contains("pta_events_total{outcome=\"new\",stream=\"security-events\"}")
+                .contains("pta_polls_total{result=\"ok\",stream=\"security-events\"}"));
+        assertThat(get(http, "http://127.0.0.1:" + management + "/observe/health")).contains("UP");
+
         app.destroy(); // SIGTERM, as a service manager stops it
         assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("stops within the shutdown timeout").isTrue();
         String output = read(log);
         assertThat(output).contains("PVWA logoff of 'pta-reader' answered 200");
         assertThat(output).contains("shutdown");
         assertThat(output).doesNotContain("demo-password");
+    }
+
+    private static String get(HttpClient http, String url) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static String read(Path log) throws IOException {

@@ -1,9 +1,14 @@
 package io.ptarouter.pta;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.MicrometerUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,13 +16,16 @@ import io.ptarouter.state.Watermarks;
 
 /**
  * Starts and ends polls: counts what each poll saw, moves the stream's watermark only when the
- * whole answer was read, and tells the operator in one line what happened.
+ * whole answer was read, and tells the operator in one line what happened. The counts are also
+ * Micrometer counters ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}})
+ * when the CamelContext has a meter registry, as Camel Main has with metrics enabled.
  */
 public final class PollTracker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PollTracker.class);
 
     private final Watermarks watermarks;
+    private volatile Optional<MeterRegistry> meters;
 
     public PollTracker(Watermarks watermarks) {
         this.watermarks = watermarks;
@@ -54,6 +62,14 @@ public final class PollTracker {
         }
         poll.newestEventTime().ifPresent(newest -> watermarks.advance(stream, newest));
         long fresh = poll.received() - poll.duplicates() - poll.dropped() - poll.rejected();
+        meters(exchange).ifPresent(registry -> {
+            count(registry, "pta.events", stream, "outcome", "new", fresh);
+            count(registry, "pta.events", stream, "outcome", "duplicate", poll.duplicates());
+            count(registry, "pta.events", stream, "outcome", "dropped", poll.dropped());
+            count(registry, "pta.events", stream, "outcome", "rejected", poll.rejected());
+            count(registry, "pta.events", stream, "outcome", "delivery_failed", poll.failedDeliveries());
+            count(registry, "pta.polls", stream, "result", "ok", 1);
+        });
         LOG.info("polled {} {} in {} ms: {} new, {} already delivered, {} below minimum score, {} rejected, "
                  + "{} failed deliveries; watermark {}",
                 poll.received(), stream, poll.elapsedMillis(), fresh, poll.duplicates(), poll.dropped(),
@@ -69,8 +85,21 @@ public final class PollTracker {
             return;
         }
         String stream = poll.stream().id();
+        meters(exchange).ifPresent(registry -> count(registry, "pta.polls", stream, "result", "failed", 1));
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
                 stream, poll.received(), poll.elapsedMillis(), reason, describe(watermarks.get(stream)));
+    }
+
+    private Optional<MeterRegistry> meters(Exchange exchange) {
+        if (meters == null) {
+            meters = Optional.ofNullable(MicrometerUtils.getMeterRegistryFromCamelRegistry(
+                    exchange.getContext().getRegistry(), MicrometerConstants.METRICS_REGISTRY_NAME));
+        }
+        return meters;
+    }
+
+    private static void count(MeterRegistry registry, String name, String stream, String tag, String value, long amount) {
+        Counter.builder(name).tag("stream", stream).tag(tag, value).register(registry).increment(amount);
     }
 
     private static String describe(OptionalLong mark) {

@@ -1,6 +1,7 @@
 package io.ptarouter.sink;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ public final class DeliveryFailures {
         } else {
             reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         }
-        LOG.error("{} did not deliver {}: {}", exchange.getFromRouteId(),
+        String sink = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, "a sink", String.class);
+        LOG.error("{} did not deliver {}: {}", sink,
                 exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class), reason);
     }
 }

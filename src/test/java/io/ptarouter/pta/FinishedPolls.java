@@ -16,6 +16,7 @@ import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
 import org.apache.camel.support.ExchangeHelper;
 import org.quartz.JobKey;
+import org.quartz.Scheduler;
 
 /**
  * Waits for whole polls. A poll's own exchange is the one without a correlation id: the copies the
@@ -61,8 +62,13 @@ public final class FinishedPolls extends EventNotifierSupport {
 
     /** Fires the stream's Quartz job and waits until that poll has ended, every event delivered. */
     public void poll(CamelContext context, String stream) throws Exception {
+        Scheduler scheduler = context.getComponent("quartz", QuartzComponent.class).getScheduler();
+        JobKey job = JobKey.jobKey(stream, "pta");
+        // The jobs are stateful: a trigger fired while the last poll's job is still winding down would wait for it.
+        await("the previous " + stream + " job ends").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+                .until(() -> scheduler.getCurrentlyExecutingJobs().stream().noneMatch(j -> j.getJobDetail().getKey().equals(job)));
         int before = counter(stream).get();
-        context.getComponent("quartz", QuartzComponent.class).getScheduler().triggerJob(JobKey.jobKey(stream, "pta"));
+        scheduler.triggerJob(job);
         await("the " + stream + " poll ends").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
                 .until(() -> counter(stream).get() > before);
     }

@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.ptarouter.config.PtaRouterConfiguration;
 import io.ptarouter.simulator.PtaSimulator;
-import io.ptarouter.testing.Polls;
+import io.ptarouter.testing.PollWatcher;
 
 /**
  * pta-router inside someone else's Camel deployment: a plain CamelContext, not this project's
@@ -74,9 +74,10 @@ class EmbeddingTest {
                 .findResources("classpath:routes/*.camel.yaml");
         assertThat(routes).extracting(Resource::getLocation).anyMatch(l -> l.endsWith("pta-sources.camel.yaml"));
         PluginHelper.getRoutesLoader(context).loadRoutes(routes);
+        PollWatcher polls = PollWatcher.watch(context);
         context.start();
 
-        Polls.fire(context, "security-events", "poll-security-events");
+        polls.poll(context, "security-events", "poll-security-events");
 
         try (var files = Files.list(work.resolve("events"))) {
             List<String> lines = Files.readAllLines(files.findFirst().orElseThrow());
@@ -97,11 +98,12 @@ class EmbeddingTest {
                 .parameter("cron", NEVER)
                 .parameter("destination", "mock:soc-feed")
                 .add();
+        PollWatcher polls = PollWatcher.watch(context);
         context.start();
         MockEndpoint feed = context.getEndpoint("mock:soc-feed", MockEndpoint.class);
         feed.expectedMessageCount(simulator.securityEventCount());
 
-        Polls.fire(context, "my-pta-feed", "my-pta-feed");
+        polls.poll(context, "my-pta-feed", "my-pta-feed");
 
         feed.assertIsSatisfied(10_000);
         Exchange first = feed.getReceivedExchanges().get(0);

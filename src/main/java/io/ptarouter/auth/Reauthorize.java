@@ -7,9 +7,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs before the one redelivery of a PTA call that was answered 401 or 403: drops the refused
- * token, logs on again and puts the new token on the message, since a redelivery only re-runs the
- * failed call and would otherwise send the refused token again.
+ * Runs before the one retry of a PTA call that was answered 401 or 403: drops the refused token,
+ * logs on again and puts the new token on the message, since the retry re-sends this message and
+ * would otherwise send the refused token again.
  */
 public final class Reauthorize implements Processor {
 
@@ -24,7 +24,7 @@ public final class Reauthorize implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        // The error handler has moved the exception aside by the time a redelivery processor runs.
+        // doCatch has moved the exception aside into this property.
         HttpOperationFailedException refusal = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, HttpOperationFailedException.class);
         LOG.info("PTA refused the session token ({}); logging on again and retrying the call once",
                 refusal == null ? "401/403" : refusal.getStatusCode());

@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.ptarouter.pta.FinishedPolls;
 import io.ptarouter.state.Watermarks;
 import io.ptarouter.testing.Events;
 import io.ptarouter.testing.RouterTestSupport;
@@ -30,14 +29,11 @@ import io.ptarouter.testing.RouterTestSupport;
  * access token sent as {@code Bearer}, renewed {@code renew-before} ahead of {@code expires_in}.
  */
 class IdentityModeTest extends RouterTestSupport {
-
     private static final String TOKEN_PATH = "/oauth2/platformtoken";
     private static final String CLIENT_ID = "pta-router@cyberark.cloud.1234";
     // '&', '+', '=' and '%' must survive the form encoding
     private static final String CLIENT_SECRET = "Cl1ent&Secret+x=y%z";
     private static final String STREAM = "security-events";
-
-    private FinishedPolls polls;
 
     @Override
     protected Map<String, String> settings() {
@@ -47,18 +43,6 @@ class IdentityModeTest extends RouterTestSupport {
                 "pta.auth.identity.client-id", CLIENT_ID,
                 "pta.auth.identity.client-secret", CLIENT_SECRET,
                 "pta.auth.identity.renew-before", "60s");
-    }
-
-    @Override
-    protected CamelContext createCamelContext() throws Exception {
-        CamelContext context = super.createCamelContext();
-        polls = FinishedPolls.watch(context);
-        return context;
-    }
-
-    @Override
-    protected void poll(String stream) throws Exception {
-        polls.poll(context, stream);
     }
 
     private static String tokenAnswer(String accessToken) {
@@ -121,7 +105,7 @@ class IdentityModeTest extends RouterTestSupport {
 
         poll(STREAM);
 
-        assertThat(polls.failures()).singleElement().isInstanceOfSatisfying(LogonException.class, e -> {
+        assertThat(pollFailures()).singleElement().isInstanceOfSatisfying(LogonException.class, e -> {
             assertThat(e.getMessage()).contains(CLIENT_ID).contains("invalid_client").doesNotContain(CLIENT_SECRET);
             assertThat(e.credentialsRejected()).isTrue();
         });

@@ -40,7 +40,6 @@ import com.github.tomakehurst.wiremock.http.HttpHeader;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
-import io.ptarouter.pta.FinishedPolls;
 import io.ptarouter.state.Watermarks;
 import io.ptarouter.testing.Events;
 import io.ptarouter.testing.RouterTestSupport;
@@ -52,7 +51,6 @@ import io.ptarouter.testing.RouterTestSupport;
  * Settings are fixed per CamelContext, so each group of settings is a nested class.
  */
 class PvwaLogonTest {
-
     private static final String LOGON_ANY = "/PasswordVault/API/auth/[A-Za-z]+/Logon";
     private static final String EVENTS = "/PasswordVault/API/pta/API/Events/";
     private static final String LOGOFF = "/PasswordVault/API/Auth/Logoff";
@@ -63,33 +61,6 @@ class PvwaLogonTest {
 
     /** The harness, waiting for whole polls and keeping what made a poll fail. */
     abstract static class PvwaRouter extends RouterTestSupport {
-
-        FinishedPolls polls;
-
-        @Override
-        protected CamelContext createCamelContext() throws Exception {
-            CamelContext context = super.createCamelContext();
-            polls = FinishedPolls.watch(context);
-            return context;
-        }
-
-        @Override
-        protected void poll(String stream) throws Exception {
-            polls.poll(context, stream);
-        }
-
-        List<Throwable> pollFailures() {
-            return polls.failures();
-        }
-
-        Watermarks watermarks() {
-            return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class);
-        }
-
-        TokenProvider tokens() {
-            return context.getRegistry().lookupByNameAndType("ptaTokens", TokenProvider.class);
-        }
-
         static String logonBody(boolean concurrentSession) {
             return JSON.createObjectNode()
                     .put("username", "pta-reader")
@@ -123,7 +94,6 @@ class PvwaLogonTest {
 
     /** Each logon method has its own URL; the body and the token handling are the same. */
     abstract static class LogonMethod extends PvwaRouter {
-
         abstract String method();
 
         @Override
@@ -181,7 +151,6 @@ class PvwaLogonTest {
 
     @Nested
     class WithoutConcurrentSessions extends PvwaRouter {
-
         @Override
         protected Map<String, String> settings() {
             return Map.of("pta.auth.concurrent-session", "false");
@@ -201,7 +170,6 @@ class PvwaLogonTest {
 
     @Nested
     class Session extends PvwaRouter {
-
         @Test
         void oneTokenServesManyPolls() throws Exception {
             stubLogon(TOKEN);
@@ -368,7 +336,6 @@ class PvwaLogonTest {
 
     @Nested
     class RejectedCredentials extends PvwaRouter {
-
         @BeforeEach
         void vaultRefusesThePassword() {
             PVWA.stubFor(post(urlPathMatching(LOGON_ANY)).willReturn(aResponse().withStatus(403)

@@ -30,28 +30,12 @@ import io.ptarouter.testing.RouterTestSupport;
  * added on PTA 14.0+.
  */
 class RiskEventsPaginationTest {
-
     private static final String STREAM = "risk-events";
     private static final String RISKS = "/PasswordVault/API/pta/API/Risks/RisksEvents/";
     private static final String DEFAULT_FILTER = "status eq \"OPEN\"";
     private static final long BASE_TIME = RouterTestSupport.NOW.toEpochMilli() - 3_600_000;
 
     abstract static class RiskRouter extends RouterTestSupport {
-
-        FinishedPolls polls;
-
-        @Override
-        protected CamelContext createCamelContext() throws Exception {
-            CamelContext context = super.createCamelContext();
-            polls = FinishedPolls.watch(context);
-            return context;
-        }
-
-        @Override
-        protected void poll(String stream) throws Exception {
-            polls.poll(context, stream);
-        }
-
         @BeforeEach
         void loggedOn() {
             stubLogon(TOKEN);
@@ -100,7 +84,6 @@ class RiskEventsPaginationTest {
 
     @Nested
     class DefaultSettings extends RiskRouter {
-
         @Test
         void everyPageIsReadUntilTotalPagesAndEveryRiskDelivered() throws Exception {
             stubPages(250, 100);
@@ -115,7 +98,7 @@ class RiskEventsPaginationTest {
                 expected.add(riskId(i));
             }
             assertThat(deliveredIds()).hasSize(250).containsExactlyInAnyOrderElementsOf(expected);
-            assertThat(polls.failures()).isEmpty();
+            assertThat(pollFailures()).isEmpty();
         }
 
         @Test
@@ -139,13 +122,12 @@ class RiskEventsPaginationTest {
 
             assertThat(riskRequests()).hasSize(1);
             assertThat(fileEnvelopes(STREAM)).isEmpty();
-            assertThat(polls.failures()).isEmpty();
+            assertThat(pollFailures()).isEmpty();
         }
     }
 
     @Nested
     class PageLimit extends RiskRouter {
-
         @Override
         protected Map<String, String> settings() {
             return Map.of("pta.risk-events.max-pages", "2");
@@ -164,7 +146,6 @@ class RiskEventsPaginationTest {
 
     @Nested
     class DetectionTimeFilter extends RiskRouter {
-
         @Override
         protected Map<String, String> settings() {
             return Map.of("pta.risk-events.detection-time-filter", "true");

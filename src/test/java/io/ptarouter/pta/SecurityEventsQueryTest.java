@@ -25,26 +25,10 @@ import io.ptarouter.testing.RouterTestSupport;
  * event PTA sends again is delivered again only when it changed.
  */
 class SecurityEventsQueryTest {
-
     private static final String STREAM = "security-events";
     private static final long LOOKBACK_START = RouterTestSupport.NOW.minus(Duration.ofHours(24)).toEpochMilli();
 
     abstract static class SecurityEventsRouter extends RouterTestSupport {
-
-        FinishedPolls polls;
-
-        @Override
-        protected CamelContext createCamelContext() throws Exception {
-            CamelContext context = super.createCamelContext();
-            polls = FinishedPolls.watch(context);
-            return context;
-        }
-
-        @Override
-        protected void poll(String stream) throws Exception {
-            polls.poll(context, stream);
-        }
-
         @BeforeEach
         void loggedOn() {
             stubLogon(TOKEN);
@@ -65,7 +49,6 @@ class SecurityEventsQueryTest {
 
     @Nested
     class DefaultSettings extends SecurityEventsRouter {
-
         @Test
         void firstPollReadsFromTheInitialLookBackInMilliseconds() throws Exception {
             stubSecurityEvents("[]");
@@ -139,7 +122,6 @@ class SecurityEventsQueryTest {
 
     @Nested
     class SecondsUnit extends SecurityEventsRouter {
-
         @Override
         protected Map<String, String> settings() {
             return Map.of("pta.security-events.from-update-date-unit", "s");
@@ -160,7 +142,6 @@ class SecurityEventsQueryTest {
 
     @Nested
     class StatusAndAccountFilters extends SecurityEventsRouter {
-
         @Override
         protected Map<String, String> settings() {
             return Map.of("pta.security-events.status", "open", "pta.security-events.account-id", "12_34");
@@ -180,7 +161,6 @@ class SecurityEventsQueryTest {
 
     @Nested
     class LegacyHeader extends SecurityEventsRouter {
-
         @Override
         protected Map<String, String> settings() {
             return Map.of("pta.security-events.since", "header");

@@ -46,7 +46,9 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 
+import io.ptarouter.auth.TokenProvider;
 import io.ptarouter.config.PtaRouterConfiguration;
+import io.ptarouter.state.Watermarks;
 
 /**
  * Runs the real YAML routes from {@code routes/} with the real beans, against real peers on
@@ -79,6 +81,8 @@ public abstract class RouterTestSupport extends CamelTestSupport {
     protected Path work;
 
     protected final MutableClock clock = new MutableClock(NOW);
+
+    private PollWatcher polls;
 
     /** This test's settings, on top of application.properties and the harness defaults. */
     protected Map<String, String> settings() {
@@ -115,6 +119,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
         context.getPropertiesComponent().setOverrideProperties(overrides);
         new PtaRouterConfiguration(clock).configure(context);
         loadRoutes(context);
+        polls = PollWatcher.watch(context);
         return context;
     }
 
@@ -154,9 +159,22 @@ public abstract class RouterTestSupport extends CamelTestSupport {
 
     // ---- polling ----------------------------------------------------------------------------
 
-    /** Fires the stream's Quartz job and waits until that poll has completed, sinks included. */
+    /** Fires the stream's Quartz job and waits until that whole poll has ended, sinks included. */
     protected void poll(String stream) throws Exception {
-        Polls.fire(context, stream, "poll-" + stream);
+        polls.poll(context, stream, "poll-" + stream);
+    }
+
+    /** What made polls fail, as the poll route's error handler reported it, oldest first. */
+    protected List<Throwable> pollFailures() {
+        return polls.failures();
+    }
+
+    protected Watermarks watermarks() {
+        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class);
+    }
+
+    protected TokenProvider tokens() {
+        return context.getRegistry().lookupByNameAndType("ptaTokens", TokenProvider.class);
     }
 
     // ---- what the sinks received ------------------------------------------------------------

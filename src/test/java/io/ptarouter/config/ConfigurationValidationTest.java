@@ -1,0 +1,201 @@
+package io.ptarouter.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import io.ptarouter.App;
+
+/**
+ * A wrong setting stops start-up with an {@link InvalidConfigurationException} that names the key,
+ * and never repeats a secret.
+ */
+class ConfigurationValidationTest {
+
+    private static final String SECRET = "TopSecret123";
+
+    @TempDir
+    Path work;
+
+    static Stream<Arguments> badSettings() {
+        return Stream.of(
+                bad("pta.routing.high-from", Map.of("pta.routing.high-from", "abc")),
+                bad("pta.routing.high-from", Map.of("pta.routing.high-from", "101")),
+                bad("pta.routing.medium-from", Map.of("pta.routing.medium-from", "80", "pta.routing.high-from", "75")),
+                bad("pta.routing.min-score", Map.of("pta.routing.min-score", "low")),
+                bad("pta.routing.missing-score-severity", Map.of("pta.routing.missing-score-severity", "critical")),
+                bad("pta.auth.method", Map.of("pta.auth.method", "Kerberos")),
+                bad("pta.auth.mode", Map.of("pta.auth.mode", "saml")),
+                bad("pta.base-url", Map.of("pta.base-url", "ftp://x")),
+                bad("pta.base-url", Map.of("pta.base-url", "https://pvwa/PasswordVault")),
+                bad("pta.base-url", Map.of("pta.base-url", "pvwa.example.com")),
+                bad("pta.auth.password", Map.of("pta.auth.password", "")),
+                bad("pta.auth.concurrent-session", Map.of("pta.auth.concurrent-session", "yes")),
+                bad("pta.risk-events.page-size", Map.of("pta.risk-events.page-size", "5000")),
+                bad("pta.risk-events.page-size", Map.of("pta.risk-events.page-size", "0")),
+                bad("pta.security-events.from-update-date-unit", Map.of("pta.security-events.from-update-date-unit", "minutes")),
+                bad("pta.security-events.since", Map.of("pta.security-events.since", "body")),
+                bad("pta.security-events.status", Map.of("pta.security-events.status", "pending")),
+                bad("pta.sink.webhook.headers", Map.of("pta.sink.webhook.enabled", "true",
+                        "pta.sink.webhook.headers", "NoColonHere")),
+                bad("pta.sink.webhook.url", Map.of("pta.sink.webhook.enabled", "true",
+                        "pta.sink.webhook.url", "mailto:soc@example.test")),
+                bad("pta.sink.email.to", Map.of("pta.sink.email.enabled", "true", "pta.sink.email.to", " , ")),
+                bad("pta.sink.email.security", Map.of("pta.sink.email.security", "ssl")),
+                bad("pta.tls.ca-file", Map.of("pta.tls.ca-file", "/does/not/exist")),
+                bad("pta.tls.verify", Map.of("pta.tls.verify", "maybe")),
+                bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "soon")),
+                bad("pta.http.connect-timeout", Map.of("pta.http.connect-timeout", "-5s")),
+                // Camel reads these as 0, which an HTTP client takes as "wait forever"
+                bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "10x")),
+                bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "30S")),
+                bad("pta.security-events.initial-lookback", Map.of("pta.security-events.initial-lookback", "P1D")),
+                bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "99999999999999999999s")),
+                bad("pta.dedup.capacity", Map.of("pta.dedup.capacity", "many")));
+    }
+
+    private static Arguments bad(String key, Map<String, String> settings) {
+        return Arguments.of(key, settings);
+    }
+
+    @ParameterizedTest(name = "{1} fails naming {0}")
+    @MethodSource("badSettings")
+    void aBadValueFailsConfigurationNamingTheKey(String key, Map<String, String> settings) {
+        assertThatThrownBy(() -> configure(settings))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("'" + key + "'");
+    }
+
+    @Test
+    void theDefaultsWithAPasswordConfigureCleanly() throws Exception {
+        configure(Map.of());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"500ms", "30s", "5m", "24h", "1h30m", "2d", "1500"})
+    void durationsInTheDocumentedFormsAreAccepted(String duration) throws Exception {
+        configure(Map.of("pta.http.read-timeout", duration, "pta.security-events.initial-lookback", duration));
+    }
+
+    @Test
+    void aTruststoreThatIsNotOneFailsWithoutRepeatingItsPassword() throws Exception {
+        Path notAStore = work.resolve("truststore.p12");
+        Files.writeString(notAStore, "this is not a keystore\n", StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> configure(Map.of("pta.tls.truststore", notAStore.toString(),
+                "pta.tls.truststore-password", SECRET)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("pta.tls.truststore")
+                .message().doesNotContain(SECRET);
+    }
+
+    @Test
+    void aTruststoreWithAWrongPasswordFailsWithoutRepeatingThePassword() throws Exception {
+        Path store = work.resolve("real.p12");
+        java.security.KeyStore keyStore = java.security.KeyStore.getInstance("PKCS12");
+        keyStore.load(null, null);
+        try (var out = Files.newOutputStream(store)) {
+            keyStore.store(out, "the-right-one".toCharArray());
+        }
+
+        assertThatThrownBy(() -> configure(Map.of("pta.tls.truststore", store.toString(),
+                "pta.tls.truststore-password", SECRET)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("pta.tls.truststore")
+                .message().doesNotContain(SECRET);
+    }
+
+    @Test
+    void aMalformedWebhookHeaderFailsWithoutRepeatingTheHeaderValues() {
+        assertThatThrownBy(() -> configure(Map.of("pta.sink.webhook.enabled", "true",
+                "pta.sink.webhook.headers", "Authorization: Bearer " + SECRET + "; X-Bad Header " + SECRET)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("pta.sink.webhook.headers")
+                .message().doesNotContain(SECRET);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hxxps://hooks.example.test/services/", "https://hooks.example.test/services/with space/",
+                            "hooks.example.test/services/"})
+    void aBadWebhookUrlFailsWithoutRepeatingTheSecretItCarries(String url) {
+        // application.properties: "if it carries a secret, set it with PTA_SINK_WEBHOOK_URL"
+        assertThatThrownBy(() -> configure(Map.of("pta.sink.webhook.enabled", "true",
+                "pta.sink.webhook.url", url + SECRET)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("pta.sink.webhook.url")
+                .message().doesNotContain(SECRET);
+    }
+
+    @Test
+    void startingTheRouterWithABadSettingFailsStartUpNamingTheKey() {
+        Main main = new Main(App.class);
+        main.setDefaultPropertyPlaceholderLocation("file:application.properties");
+        Properties overrides = new Properties();
+        overrides.putAll(baseSettings());
+        overrides.put("pta.routing.high-from", "abc");
+        // no management port: another test run may hold 9876
+        overrides.put("camel.management.enabled", "false");
+        overrides.put("camel.main.routes-include-pattern", "file:routes/*.camel.yaml");
+        main.setOverrideProperties(overrides);
+        try {
+            assertThatThrownBy(main::start)
+                    .satisfies(e -> assertThat(rootConfigurationProblem(e))
+                            .as("an InvalidConfigurationException in the cause chain of %s", e)
+                            .isNotNull()
+                            .satisfies(p -> assertThat(p.getMessage()).contains("pta.routing.high-from")));
+            CamelContext context = main.getCamelContext();
+            assertThat(context == null || !context.isStarted()).as("the CamelContext did not start").isTrue();
+        } finally {
+            main.stop();
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    private static Map<String, String> baseSettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("pta.auth.password", "irrelevant");
+        settings.put("pta.sink.jms.enabled", "false"); // no embedded broker to start and stop
+        return settings;
+    }
+
+    private static void configure(Map<String, String> settings) throws Exception {
+        CamelContext context = new DefaultCamelContext();
+        try {
+            Properties properties = new Properties();
+            properties.putAll(baseSettings());
+            properties.putAll(settings);
+            context.getPropertiesComponent().setLocation("file:application.properties");
+            context.getPropertiesComponent().setOverrideProperties(properties);
+            new PtaRouterConfiguration().configure(context);
+        } finally {
+            context.close();
+        }
+    }
+
+    private static InvalidConfigurationException rootConfigurationProblem(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InvalidConfigurationException problem) {
+                return problem;
+            }
+        }
+        return null;
+    }
+}

@@ -267,9 +267,11 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     private static void configureWebhook(CamelContext context, Settings settings) throws Exception {
         boolean enabled = settings.bool("pta.sink.webhook.enabled", false);
         String url = settings.required("pta.sink.webhook.url");
-        URI uri = parseUri("pta.sink.webhook.url", url);
+        // The URL may carry the receiver's secret: errors name its scheme and host, never the whole value.
+        URI uri = parseUri("pta.sink.webhook.url", url, "(value not shown, it may carry a secret)");
         if (enabled && (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null)) {
-            throw new InvalidConfigurationException("pta.sink.webhook.url", "expected an http(s) URL, got '" + url + "'");
+            throw new InvalidConfigurationException("pta.sink.webhook.url", "expected an http(s) URL with a host, got scheme '"
+                    + uri.getScheme() + "' and host '" + uri.getHost() + "'");
         }
         Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
         HttpTransport transport = new HttpTransport("the webhook at " + uri.getHost(), new TransportSettings(
@@ -306,15 +308,20 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     }
 
     private static URI parseUri(String key, String value) {
+        return parseUri(key, value, "'" + value + "'");
+    }
+
+    /** {@code shown} is how the value appears in an error. */
+    private static URI parseUri(String key, String value, String shown) {
         try {
             URI uri = URI.create(value.trim());
             if (uri.getScheme() == null) {
-                throw new InvalidConfigurationException(key, "expected a URL with a scheme, got '" + value + "'");
+                throw new InvalidConfigurationException(key, "expected a URL with a scheme, got " + shown);
             }
             uri.getScheme().toLowerCase(Locale.ROOT);
             return uri;
         } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(key, "not a valid URL: '" + value + "'");
+            throw new InvalidConfigurationException(key, "not a valid URL: " + shown);
         }
     }
 }

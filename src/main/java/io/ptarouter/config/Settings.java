@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.util.TimeUtils;
@@ -16,6 +17,9 @@ import org.apache.camel.util.TimeUtils;
  * message the operator can act on instead of a stack trace from deep inside a component.
  */
 public final class Settings {
+
+    /** Milliseconds, or amounts with units in the order d, h, m, s, ms: 500ms, 30s, 1h30m. */
+    private static final Pattern DURATION = Pattern.compile("\\d+|(?=\\d)(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?(\\d+ms)?");
 
     private final Function<String, Optional<String>> source;
 
@@ -98,15 +102,15 @@ public final class Settings {
             return defaultValue;
         }
         try {
-            long millis = TimeUtils.toMilliSeconds(value.get());
-            if (millis < 0) {
-                throw new InvalidConfigurationException(key, "a duration cannot be negative, got '" + value.get() + "'");
+            // TimeUtils reads what it does not understand ("10x", "-5s") as 0, which is "no timeout" to an HTTP client.
+            if (DURATION.matcher(value.get()).matches()) {
+                return Duration.ofMillis(TimeUtils.toMilliSeconds(value.get()));
             }
-            return Duration.ofMillis(millis);
         } catch (IllegalArgumentException e) {
-            throw new InvalidConfigurationException(key,
-                    "expected a duration such as 30s, 5m or 24h, got '" + value.get() + "'");
+            // too large: reported below
         }
+        throw new InvalidConfigurationException(key,
+                "expected a duration such as 30s, 5m or 24h, got '" + value.get() + "'");
     }
 
     /** One of a fixed set of words, compared without regard to case; returns the allowed spelling. */

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 class ConfigurationReferenceTest {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z][a-z0-9.-]*)}}");
-    private static final Pattern CODE_KEY = Pattern.compile("\"(pta\\.[a-z0-9.-]+[a-z0-9])\"");
+    /** A key read through Settings (metric names such as "pta.events" are not settings). */
+    private static final Pattern CODE_KEY = Pattern.compile(
+            "(?:optional|required|string|secret|bool|integer|number|duration|oneOf|list|existingFile)\\(\\s*(?:settings,\\s*)?\"(pta\\.[a-z0-9.-]+[a-z0-9])\"");
+
     /** Parameters of the route templates in pta-sources.camel.yaml, not settings. */
     private static final Set<String> TEMPLATE_PARAMETERS = Set.of("job", "cron", "enabled", "destination");
 

@@ -308,10 +308,6 @@ class BadInputTest extends RouterTestSupport {
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    @Override
-    protected void poll(String stream) throws Exception {
-        CompletePoll.run(context, stream);
-    }
 
     private static ObjectNode event(int n, long time) {
         return Events.security(Events.id(n), "PSMSuspiciousActivity", 50.0, time);

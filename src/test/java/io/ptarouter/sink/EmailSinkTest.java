@@ -30,7 +30,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.ptarouter.config.InvalidConfigurationException;
 import io.ptarouter.config.PtaRouterConfiguration;
-import io.ptarouter.pta.CompletePoll;
 import io.ptarouter.testing.Events;
 import io.ptarouter.testing.RouterTestSupport;
 
@@ -157,8 +156,4 @@ class EmailSinkTest extends RouterTestSupport {
         throw new AssertionError("no " + type + " part");
     }
 
-    @Override
-    protected void poll(String stream) throws Exception {
-        CompletePoll.run(context, stream);
-    }
 }

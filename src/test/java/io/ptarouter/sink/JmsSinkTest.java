@@ -20,7 +20,6 @@ import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.ptarouter.pta.CompletePoll;
 import io.ptarouter.testing.Events;
 import io.ptarouter.testing.RouterTestSupport;
 
@@ -115,8 +114,4 @@ class JmsSinkTest extends RouterTestSupport {
         }
     }
 
-    @Override
-    protected void poll(String stream) throws Exception {
-        CompletePoll.run(context, stream);
-    }
 }

@@ -21,7 +21,6 @@ import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import io.ptarouter.pta.CompletePoll;
 import io.ptarouter.state.Watermarks;
 import io.ptarouter.testing.Events;
 import io.ptarouter.testing.RouterTestSupport;
@@ -145,8 +144,4 @@ class SinkSwitchTest extends RouterTestSupport {
                 .as("the poll went on to its end").hasValue(t + 3);
     }
 
-    @Override
-    protected void poll(String stream) throws Exception {
-        CompletePoll.run(context, stream);
-    }
 }

@@ -44,6 +44,8 @@ import io.ptarouter.state.InMemoryWatermarks;
 import io.ptarouter.state.Watermarks;
 import io.ptarouter.transport.HttpTransport;
 import io.ptarouter.transport.HttpTransport.TransportSettings;
+import io.ptarouter.transport.TlsTrust;
+import io.ptarouter.transport.TlsTrust.TrustSettings;
 
 /**
  * Builds, from {@code application.properties}, every bean the YAML routes refer to, and checks
@@ -124,10 +126,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     private static TransportSettings ptaTransportSettings(Settings settings) {
         Optional<URI> proxy = settings.optional("pta.http.proxy").map(p -> parseUri("pta.http.proxy", p));
         return new TransportSettings(
-                settings.bool("pta.tls.verify", true), "pta.tls.verify",
-                existingFile(settings, "pta.tls.ca-file"), "pta.tls.ca-file",
-                existingFile(settings, "pta.tls.truststore"), settings.secret("pta.tls.truststore-password"),
-                "pta.tls.truststore",
+                trustSettings(settings, "pta.tls.verify", "pta.tls.ca-file",
+                        "pta.tls.truststore", "pta.tls.truststore-password"),
                 proxy, settings.optional("pta.http.proxy-username"), settings.secret("pta.http.proxy-password"),
                 settings.duration("pta.http.connect-timeout", Duration.ofSeconds(10)),
                 settings.duration("pta.http.read-timeout", Duration.ofSeconds(60)),
@@ -209,8 +209,11 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         boolean enabled = settings.bool("pta.sink.email.enabled", false);
         String security = settings.oneOf("pta.sink.email.security", "none", "none", "starttls", "smtps");
         String protocol = security.equals("smtps") ? "smtps" : "smtp";
+        String host = settings.string("pta.sink.email.host", "localhost");
+        TrustSettings trust = trustSettings(settings, "pta.sink.email.tls-verify", "pta.sink.email.ca-file",
+                "pta.sink.email.truststore", "pta.sink.email.truststore-password");
         DefaultJavaMailSender sender = new DefaultJavaMailSender();
-        sender.setHost(settings.string("pta.sink.email.host", "localhost"));
+        sender.setHost(host);
         sender.setPort(settings.integer("pta.sink.email.port", 25, 1, 65535));
         sender.setProtocol(protocol);
         Properties mail = new Properties();
@@ -219,7 +222,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         mail.setProperty("mail." + protocol + ".timeout", timeout);
         mail.setProperty("mail." + protocol + ".writetimeout", timeout);
         if (!security.equals("none")) {
-            mail.setProperty("mail." + protocol + ".ssl.checkserveridentity", "true");
+            // Jakarta Mail takes the socket factory as an object; it is used for SMTPS and for STARTTLS alike.
+            TlsTrust tls = TlsTrust.of("the SMTP server at " + host, trust);
+            mail.put("mail." + protocol + ".ssl.socketFactory", tls.socketFactory());
+            // Without this, a server refused by that trust is tried again with the JVM's CAs.
+            mail.setProperty("mail." + protocol + ".socketFactory.fallback", "false");
+            mail.setProperty("mail." + protocol + ".ssl.checkserveridentity", Boolean.toString(tls.verifiesHostNames()));
         }
         if (security.equals("starttls")) {
             mail.setProperty("mail.smtp.starttls.enable", "true");
@@ -275,8 +283,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         }
         Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
         HttpTransport transport = new HttpTransport("the webhook at " + uri.getHost(), new TransportSettings(
-                settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
-                Optional.empty(), "", Optional.empty(), "", "",
+                new TrustSettings(settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
+                        Optional.empty(), "", Optional.empty(), "", ""),
                 Optional.empty(), Optional.empty(), "", timeout, timeout, 10));
         closeOnStop(context, transport);
         context.getRegistry().bind("webhookTransport", transport);
@@ -295,6 +303,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 }
             }
         }, true);
+    }
+
+    /** Whether to verify a peer's certificate, and against which CA file or truststore (else the JVM's CAs). */
+    private static TrustSettings trustSettings(Settings settings, String verifyKey, String caFileKey,
+                                               String truststoreKey, String truststorePasswordKey) {
+        return new TrustSettings(settings.bool(verifyKey, true), verifyKey,
+                existingFile(settings, caFileKey), caFileKey,
+                existingFile(settings, truststoreKey), settings.secret(truststorePasswordKey), truststoreKey);
     }
 
     private static Optional<Path> existingFile(Settings settings, String key) {

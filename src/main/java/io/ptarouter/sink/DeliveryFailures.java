@@ -26,10 +26,27 @@ public final class DeliveryFailures {
         } else if (cause == null) {
             reason = "unknown error";
         } else {
-            reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            reason = describe(cause);
+            Throwable root = rootCause(cause);
+            if (root != cause) {
+                // "Could not connect to SMTP host" alone hides that the server's certificate was refused
+                reason += " (" + describe(root) + ")";
+            }
         }
         String sink = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, "a sink", String.class);
         LOG.error("{} did not deliver {}: {}", sink,
                 exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class), reason);
+    }
+
+    private static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable root = e;
+        for (int depth = 0; depth < 20 && root.getCause() != null && root.getCause() != root; depth++) {
+            root = root.getCause();
+        }
+        return root;
     }
 }

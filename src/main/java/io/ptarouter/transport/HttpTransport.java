@@ -1,19 +1,8 @@
 package io.ptarouter.transport;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.Optional;
-
-import javax.net.ssl.SSLContext;
 
 import org.apache.camel.component.http.HttpClientConfigurer;
 import org.apache.hc.client5.http.auth.AuthScope;
@@ -28,15 +17,11 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.HostnameVerificationPolicy;
 import org.apache.hc.client5.http.ssl.NoopHostnameVerifier;
-import org.apache.hc.client5.http.ssl.TrustAllStrategy;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
-import org.apache.hc.core5.ssl.SSLContexts;
 import org.apache.hc.core5.util.Timeout;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import io.ptarouter.config.InvalidConfigurationException;
+import io.ptarouter.transport.TlsTrust.TrustSettings;
 
 /**
  * One HTTP client set-up for one peer (the PVWA, or the webhook receiver): TLS trust, proxy,
@@ -45,8 +30,6 @@ import io.ptarouter.config.InvalidConfigurationException;
  * through the same trust decisions and the same proxy.
  */
 public final class HttpTransport implements HttpClientConfigurer, AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
 
     private final String name;
     private final PoolingHttpClientConnectionManager connections;
@@ -104,54 +87,15 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
     }
 
     private DefaultClientTlsStrategy tlsStrategy(TransportSettings settings) {
-        if (!settings.verifyTls()) {
-            LOG.warn("TLS certificate verification for {} is OFF ({}=false): any certificate is trusted and "
-                     + "host names are not checked. Use a truststore or CA file instead in production.",
-                    name, settings.verifyKey());
-            return new DefaultClientTlsStrategy(trustAll(), null, null, SSLBufferMode.STATIC,
+        TlsTrust trust = TlsTrust.of(name, settings.trust());
+        if (!trust.verifiesHostNames()) {
+            return new DefaultClientTlsStrategy(trust.context(), null, null, SSLBufferMode.STATIC,
                     HostnameVerificationPolicy.CLIENT, NoopHostnameVerifier.INSTANCE);
         }
-        Optional<SSLContext> custom = settings.caFile().map(file -> fromCaFile(settings.caFileKey(), file))
-                .or(() -> settings.truststore().map(file -> fromTruststore(settings, file)));
-        return custom.map(DefaultClientTlsStrategy::new).orElseGet(DefaultClientTlsStrategy::createSystemDefault);
-    }
-
-    private static SSLContext trustAll() {
-        try {
-            return SSLContexts.custom().loadTrustMaterial(TrustAllStrategy.INSTANCE).build();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Cannot create a trust-all TLS context", e);
-        }
-    }
-
-    private static SSLContext fromCaFile(String key, Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new InvalidConfigurationException(key, "no PEM certificate found in " + file);
-            }
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            int n = 0;
-            for (Certificate certificate : certificates) {
-                store.setCertificateEntry("ca-" + n++, certificate);
-            }
-            return SSLContexts.custom().loadTrustMaterial(store, null).build();
-        } catch (IOException | GeneralSecurityException e) {
-            throw new InvalidConfigurationException(key, "cannot read CA certificates from " + file + ": " + e.getMessage());
-        }
-    }
-
-    private static SSLContext fromTruststore(TransportSettings settings, Path file) {
-        try {
-            return SSLContexts.custom()
-                    .loadTrustMaterial(file.toFile(), settings.truststorePassword().toCharArray())
-                    .build();
-        } catch (IOException | GeneralSecurityException e) {
-            // The JDK's messages do not contain the password; they say "keystore password was incorrect".
-            throw new InvalidConfigurationException(settings.truststoreKey(),
-                    "cannot load truststore " + file + ": " + e.getMessage());
-        }
+        // The system default also honours https.protocols and https.cipherSuites.
+        return trust.isJvmDefault()
+                ? DefaultClientTlsStrategy.createSystemDefault()
+                : new DefaultClientTlsStrategy(trust.context());
     }
 
     private static HttpHost proxyHost(URI uri) {
@@ -173,12 +117,18 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
         return "HttpTransport[" + name + "]";
     }
 
-    /** What a transport is built from; the keys are kept to name them in errors. */
+    /** What a transport is built from; the keys in {@code trust} are kept to name them in errors. */
     public record TransportSettings(
-            boolean verifyTls, String verifyKey,
-            Optional<Path> caFile, String caFileKey,
-            Optional<Path> truststore, String truststorePassword, String truststoreKey,
+            TrustSettings trust,
             Optional<URI> proxy, Optional<String> proxyUsername, String proxyPassword,
             Duration connectTimeout, Duration readTimeout, int maxConnections) {
+
+        /** Without the proxy password, should this ever be logged. */
+        @Override
+        public String toString() {
+            return "TransportSettings[trust=" + trust + ", proxy=" + proxy + ", proxyUsername=" + proxyUsername
+                   + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
+                   + ", maxConnections=" + maxConnections + "]";
+        }
     }
 }

@@ -38,6 +38,7 @@ import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.EmailComposer;
 import io.ptarouter.sink.EmbeddedBroker;
 import io.ptarouter.sink.MessageTemplate;
+import io.ptarouter.sink.NdjsonFiles;
 import io.ptarouter.sink.RejectedEvents;
 import io.ptarouter.sink.WebhookRequest;
 import io.ptarouter.state.InMemoryWatermarks;
@@ -104,7 +105,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         settings.required("pta.sink.rejected.directory");
 
         settings.bool("pta.sink.file.enabled", true);
-        settings.required("pta.sink.file.directory");
+        registry.bind("ndjsonFiles", new NdjsonFiles(Path.of(settings.required("pta.sink.file.directory")), clock));
         configureJms(context, settings);
         configureEmail(registry, settings);
         configureWebhook(context, settings);

@@ -1,6 +1,10 @@
 package io.ptarouter.pta;
 
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,6 +22,7 @@ public final class Poll {
     private final LongAdder failedDeliveries = new LongAdder();
     private final AtomicLong newestEventTime = new AtomicLong(Long.MIN_VALUE);
     private volatile long lowerBound = -1;
+    private final Map<String, PollBatch> batches = new LinkedHashMap<>();
 
     public Poll(PtaStream stream) {
         this.stream = stream;
@@ -54,6 +59,32 @@ public final class Poll {
 
     public void markDeliveryFailed() {
         failedDeliveries.increment();
+    }
+
+    /** The sink's batch for this poll, created on first use. */
+    @SuppressWarnings("unchecked")
+    public synchronized <T extends PollBatch> T batch(String sink, Supplier<T> create) {
+        return (T) batches.computeIfAbsent(sink, s -> create.get());
+    }
+
+    /** Completes every batch, all of them even if one fails; the first failure is thrown. */
+    synchronized void completeBatches() throws IOException {
+        IOException failure = null;
+        for (PollBatch batch : batches.values()) {
+            try {
+                batch.complete();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        batches.clear();
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     public void lowerBound(long millis) {

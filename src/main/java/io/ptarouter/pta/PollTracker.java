@@ -1,5 +1,6 @@
 package io.ptarouter.pta;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -51,9 +52,11 @@ public final class PollTracker {
         poll(exchange).markDropped();
     }
 
-    public void finish(Exchange exchange) {
+    public void finish(Exchange exchange) throws IOException {
         Poll poll = poll(exchange);
         String stream = poll.stream().id();
+        // What the sinks wrote is made durable first; if that fails, the poll fails and the watermark stays.
+        poll.completeBatches();
         if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
             // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
             LOG.warn("{} poll stopped after {} events with pages left unread (shutting down); watermark stays at {}",
@@ -85,6 +88,11 @@ public final class PollTracker {
             return;
         }
         String stream = poll.stream().id();
+        try {
+            poll.completeBatches(); // what was delivered before the failure stays delivered
+        } catch (IOException e) {
+            LOG.error("{} poll: completing the sinks' writes failed too: {}", stream, e.getMessage());
+        }
         meters(exchange).ifPresent(registry -> count(registry, "pta.polls", stream, "result", "failed", 1));
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
                 stream, poll.received(), poll.elapsedMillis(), reason, describe(watermarks.get(stream)));

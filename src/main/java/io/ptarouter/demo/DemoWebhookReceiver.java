@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -140,21 +141,16 @@ public final class DemoWebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** The body, or null when it is over the limit; a declared length over the limit is refused unread. */
+    /** The body, or null when it is over the limit (the excess is read and discarded, never kept). */
     private static byte[] readBody(HttpExchange exchange) throws IOException {
-        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null) {
-            try {
-                if (Long.parseLong(declared.trim()) > MAX_BODY) {
-                    return null;
-                }
-            } catch (NumberFormatException ignored) {
-                // Let the read below decide.
-            }
-        }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY + 1);
-            return body.length > MAX_BODY ? null : body;
+            if (body.length <= MAX_BODY) {
+                return body;
+            }
+            // Read the rest without keeping it: answering while the client still sends makes it see a reset.
+            in.transferTo(OutputStream.nullOutputStream());
+            return null;
         }
     }
 

@@ -9,22 +9,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.StringWriter;
 import java.util.Map;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.layout.PatternLayout;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 
 import io.ptarouter.testing.Events;
+import io.ptarouter.testing.LogCapture;
 import io.ptarouter.testing.RouterTestSupport;
 
 /**
@@ -37,32 +30,13 @@ class SecretsStayOutOfLogsTest extends RouterTestSupport {
     private static final String HOOK_PATH = "/services/T0001/B0002/hook-secret-path-xyz";
     private static final String HOOK_CREDENTIAL = "hook-credential-4711";
 
-    private final StringWriter captured = new StringWriter();
-    private WriterAppender appender;
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @Override
     protected Map<String, String> settings() {
         return Map.of("pta.sink.webhook.url", WEBHOOK.baseUrl() + HOOK_PATH,
                 "pta.sink.webhook.headers", "Authorization: Bearer " + HOOK_CREDENTIAL);
-    }
-
-    @BeforeEach
-    void captureLogs() {
-        LoggerContext logging = (LoggerContext) LogManager.getContext(false);
-        appender = WriterAppender.newBuilder().setName("capture").setTarget(captured)
-                .setLayout(PatternLayout.newBuilder().withPattern("%level %logger %msg %throwable%n").build()).build();
-        appender.start();
-        logging.getConfiguration().addAppender(appender);
-        logging.getRootLogger().addAppender(appender);
-        Configurator.setRootLevel(Level.INFO);
-    }
-
-    @AfterEach
-    void stopCapturing() {
-        LoggerContext logging = (LoggerContext) LogManager.getContext(false);
-        logging.getRootLogger().removeAppender(appender);
-        appender.stop();
-        Configurator.setRootLevel(Level.WARN);
     }
 
     @Test
@@ -91,8 +65,8 @@ class SecretsStayOutOfLogsTest extends RouterTestSupport {
         poll("security-events");   // refused again: logon now rejected with PASWS013E
         context.stop();            // logoff
 
-        String log = captured.toString();
-        assertThat(log).contains("PASWS013E").contains("sink-webhook did not deliver").contains("HTTP 500");
-        assertThat(log).doesNotContain(PASSWORD, TOKEN, SECOND_TOKEN, HOOK_CREDENTIAL, "hook-secret-path-xyz");
+        String text = log.text();
+        assertThat(text).contains("PASWS013E").contains("sink-webhook did not deliver").contains("HTTP 500");
+        assertThat(text).doesNotContain(PASSWORD, TOKEN, SECOND_TOKEN, HOOK_CREDENTIAL, "hook-secret-path-xyz");
     }
 }

@@ -2,23 +2,12 @@ package io.ptarouter.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.Configurator;
-import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -26,9 +15,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +23,8 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import io.ptarouter.testing.Events;
+import io.ptarouter.testing.Keytool;
+import io.ptarouter.testing.LogCapture;
 import io.ptarouter.testing.RouterTestSupport;
 
 /**
@@ -63,12 +51,12 @@ class EmailTransportSecurityTest {
 
     @BeforeAll
     static void certificateAndSmtpsServer() throws Exception {
-        keytool("-genkeypair", "-alias", "smtp", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+        Keytool.run("-genkeypair", "-alias", "smtp", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
                 "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
                 "-keystore", file("smtp.p12"), "-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "smtp", "-keystore", file("smtp.p12"), "-storetype", "PKCS12",
+        Keytool.run("-exportcert", "-rfc", "-alias", "smtp", "-keystore", file("smtp.p12"), "-storetype", "PKCS12",
                 "-storepass", STORE_PASSWORD, "-file", file("smtp.pem"));
-        keytool("-importcert", "-noprompt", "-alias", "smtp-ca", "-file", file("smtp.pem"),
+        Keytool.run("-importcert", "-noprompt", "-alias", "smtp-ca", "-file", file("smtp.pem"),
                 "-keystore", file("truststore.p12"), "-storetype", "PKCS12", "-storepass", TRUSTSTORE_PASSWORD);
 
         // GreenMail's TLS servers take their key from these system properties, read once per JVM.
@@ -308,38 +296,6 @@ class EmailTransportSecurityTest {
         }
     }
 
-    /** Everything logged at INFO and above during one test, as in SecretsStayOutOfLogsTest. */
-    static final class LogCapture implements BeforeEachCallback, AfterEachCallback {
-
-        private final StringWriter captured = new StringWriter();
-        private WriterAppender appender;
-        private Level rootLevel;
-
-        @Override
-        public void beforeEach(ExtensionContext test) {
-            LoggerContext logging = (LoggerContext) LogManager.getContext(false);
-            appender = WriterAppender.newBuilder().setName("capture-" + test.getUniqueId()).setTarget(captured)
-                    .setLayout(PatternLayout.newBuilder().withPattern("%level %logger %msg %throwable%n").build()).build();
-            appender.start();
-            logging.getConfiguration().addAppender(appender);
-            logging.getRootLogger().addAppender(appender);
-            rootLevel = logging.getRootLogger().getLevel();
-            Configurator.setRootLevel(Level.INFO);
-        }
-
-        @Override
-        public void afterEach(ExtensionContext test) {
-            LoggerContext logging = (LoggerContext) LogManager.getContext(false);
-            logging.getRootLogger().removeAppender(appender);
-            appender.stop();
-            Configurator.setRootLevel(rootLevel);
-        }
-
-        String text() {
-            return captured.toString();
-        }
-    }
-
     private static String base64(String text) {
         return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
@@ -348,13 +304,4 @@ class EmailTransportSecurityTest {
         return certs.resolve(name).toString();
     }
 
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("keytool finishes").isTrue();
-        assertThat(process.exitValue()).as("keytool %s: %s", args[0], output).isZero();
-    }
 }

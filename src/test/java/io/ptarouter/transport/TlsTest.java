@@ -12,15 +12,10 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -37,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 
+import io.ptarouter.testing.Keytool;
 import io.ptarouter.auth.LogonException;
 import io.ptarouter.auth.TokenProvider;
 import io.ptarouter.config.PtaRouterConfiguration;
@@ -65,17 +61,17 @@ class TlsTest {
 
     @BeforeAll
     static void certificatesAndServers() throws Exception {
-        keytool("-genkeypair", "-alias", "pvwa", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+        Keytool.run("-genkeypair", "-alias", "pvwa", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
                 "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1",
                 "-keystore", file("pvwa.p12"), "-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "pvwa", "-keystore", file("pvwa.p12"), "-storetype", "PKCS12",
+        Keytool.run("-exportcert", "-rfc", "-alias", "pvwa", "-keystore", file("pvwa.p12"), "-storetype", "PKCS12",
                 "-storepass", STORE_PASSWORD, "-file", file("pvwa.pem"));
-        keytool("-genkeypair", "-alias", "other", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+        Keytool.run("-genkeypair", "-alias", "other", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
                 "-dname", "CN=other.example", "-ext", "san=dns:other.example",
                 "-keystore", file("other.p12"), "-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "other", "-keystore", file("other.p12"), "-storetype", "PKCS12",
+        Keytool.run("-exportcert", "-rfc", "-alias", "other", "-keystore", file("other.p12"), "-storetype", "PKCS12",
                 "-storepass", STORE_PASSWORD, "-file", file("other.pem"));
-        keytool("-importcert", "-noprompt", "-alias", "pvwa-ca", "-file", file("pvwa.pem"),
+        Keytool.run("-importcert", "-noprompt", "-alias", "pvwa-ca", "-file", file("pvwa.pem"),
                 "-keystore", file("truststore.p12"), "-storetype", "PKCS12", "-storepass", TRUSTSTORE_PASSWORD);
 
         pvwa = https("pvwa.p12");
@@ -240,13 +236,4 @@ class TlsTest {
         return certs.resolve(name).toString();
     }
 
-    private static void keytool(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("keytool finishes").isTrue();
-        assertThat(process.exitValue()).as("keytool %s: %s", args[0], output).isZero();
-    }
 }

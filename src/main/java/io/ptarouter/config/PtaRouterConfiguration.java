@@ -37,6 +37,7 @@ import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.EmailComposer;
 import io.ptarouter.sink.EmbeddedBroker;
+import io.ptarouter.sink.JmsBatches;
 import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
 import io.ptarouter.sink.RejectedEvents;
@@ -182,7 +183,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
 
     private static void configureJms(CamelContext context, Settings settings) throws Exception {
         boolean enabled = settings.bool("pta.sink.jms.enabled", true);
-        settings.required("pta.sink.jms.queue");
+        String queue = settings.required("pta.sink.jms.queue");
+        int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");
         String brokerUrl = external.orElse("vm://0");
         if (enabled && external.isEmpty()) {
@@ -195,11 +197,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl,
                 settings.optional("pta.sink.jms.username").orElse(null),
                 settings.secret("pta.sink.jms.password").isEmpty() ? null : settings.secret("pta.sink.jms.password"));
+        // Acknowledgements of asynchronous sends come back in windows of this many bytes.
+        artemis.setConfirmationWindowSize(1024 * 1024);
         JmsPoolConnectionFactory pool = new JmsPoolConnectionFactory();
         pool.setConnectionFactory(artemis);
         pool.setMaxConnections(1);
         closeOnStop(context, artemis::close, pool::stop);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
+        context.getRegistry().bind("jmsBatches", new JmsBatches(pool, queue, maxInFlight,
+                settings.duration("pta.sink.jms.timeout", Duration.ofSeconds(60))));
         JmsComponent jms = context.getComponent("jms", JmsComponent.class);
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);

@@ -1,0 +1,112 @@
+package io.ptarouter.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.Message;
+
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.ptarouter.pta.Poll;
+import io.ptarouter.pta.PollTracker;
+import io.ptarouter.pta.PtaStream;
+import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.state.InMemoryWatermarks;
+
+/**
+ * The JMS sink against a real embedded Artemis broker: a poll ends with every message acknowledged,
+ * and a message sent again (after a failed poll, or a restart that forgot what was delivered) is
+ * dropped by the broker's duplicate detection while the new ones around it are delivered.
+ */
+class JmsBatchesTest {
+
+    @TempDir
+    Path data;
+
+    private final CamelContext camel = new DefaultCamelContext();
+    private EmbeddedBroker broker;
+    private ActiveMQConnectionFactory connections;
+
+    @BeforeEach
+    void broker() throws Exception {
+        broker = new EmbeddedBroker(data, 0);
+        broker.start();
+        connections = new ActiveMQConnectionFactory("vm://0");
+        connections.setConfirmationWindowSize(1024 * 1024);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        connections.close();
+        broker.stop();
+        camel.close();
+    }
+
+    @Test
+    void aPollEndsOnlyWhenTheBrokerHasAcknowledgedEveryMessage() throws Exception {
+        JmsBatches sink = new JmsBatches(connections, "q", 1000, Duration.ofSeconds(30));
+        Exchange poll = poll();
+        sink.send(event(poll, "a"));
+        sink.send(event(poll, "b"));
+
+        new PollTracker(new InMemoryWatermarks()).finish(poll);
+
+        assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b");
+    }
+
+    @Test
+    void theSameEventVersionSentAgainInALaterPollIsDroppedByTheBroker() throws Exception {
+        JmsBatches sink = new JmsBatches(connections, "q", 2, Duration.ofSeconds(30));
+        for (int attempt = 0; attempt < 2; attempt++) {
+            Exchange poll = poll();
+            sink.send(event(poll, "a"));
+            sink.send(event(poll, "b"));
+            sink.send(event(poll, "c"));
+            new PollTracker(new InMemoryWatermarks()).finish(poll);
+        }
+
+        List<Message> received = drain();
+        assertThat(received).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b", "c");
+        assertThat(received.get(0).getStringProperty(JmsBatches.DUPLICATE_ID)).isEqualTo("security-events/a/1/jms");
+    }
+
+    private Exchange poll() {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.setProperty(Poll.PROPERTY, new Poll(PtaStream.SECURITY_EVENTS));
+        return exchange;
+    }
+
+    private Exchange event(Exchange poll, String id) {
+        Exchange event = poll.copy();
+        event.getMessage().setBody("{\"metadata\":{\"id\":\"" + id + "\"},\"event\":{}}");
+        event.getMessage().setHeader(EventClassifier.ID, id);
+        event.getMessage().setHeader(EventClassifier.DELIVERY_KEY, "security-events/" + id + "/1");
+        return event;
+    }
+
+    private List<Message> drain() {
+        List<Message> messages = new ArrayList<>();
+        try (JMSContext jms = connections.createContext(); JMSConsumer consumer = jms.createConsumer(jms.createQueue("q"))) {
+            Message message = consumer.receive(500);
+            while (message != null) {
+                messages.add(message);
+                message = consumer.receive(100);
+            }
+        }
+        return messages;
+    }
+}

@@ -66,7 +66,7 @@ class SecretsStayOutOfLogsTest extends RouterTestSupport {
         context.stop();            // logoff
 
         String text = log.text();
-        assertThat(text).contains("PASWS013E").contains("sink-webhook did not deliver").contains("HTTP 500");
+        assertThat(text).contains("PASWS013E").contains("webhook-post did not deliver").contains("HTTP 500");
         assertThat(text).doesNotContain(PASSWORD, TOKEN, SECOND_TOKEN, HOOK_CREDENTIAL, "hook-secret-path-xyz");
     }
 }

@@ -16,6 +16,7 @@ import java.util.Properties;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.mail.DefaultJavaMailSender;
 import org.apache.camel.spi.Registry;
@@ -41,6 +42,7 @@ import io.ptarouter.sink.JmsBatches;
 import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
 import io.ptarouter.sink.RejectedEvents;
+import io.ptarouter.sink.WebhookLanes;
 import io.ptarouter.sink.WebhookRequest;
 import io.ptarouter.state.InMemoryWatermarks;
 import io.ptarouter.state.Watermarks;
@@ -289,12 +291,20 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                     + uri.getScheme() + "' and host '" + uri.getHost() + "'");
         }
         Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
+        int concurrency = settings.integer("pta.sink.webhook.concurrency", 4, 1, 256);
         HttpTransport transport = new HttpTransport("the webhook at " + uri.getHost(), new TransportSettings(
                 new TrustSettings(settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
                         Optional.empty(), "", Optional.empty(), "", ""),
-                Optional.empty(), Optional.empty(), "", timeout, timeout, 10));
+                Optional.empty(), Optional.empty(), "", timeout, timeout, Math.max(10, concurrency)));
         closeOnStop(context, transport);
         context.getRegistry().bind("webhookTransport", transport);
+        ProducerTemplate producer = context.createProducerTemplate();
+        WebhookLanes lanes = new WebhookLanes(producer, "direct:webhook-post", concurrency,
+                // a call may wait for a connection and then for the receiver: both are bounded by the timeout
+                timeout.multipliedBy(3));
+        context.addService(lanes, true);
+        context.addService(producer, true);
+        context.getRegistry().bind("webhookLanes", lanes);
         context.getRegistry().bind("webhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));

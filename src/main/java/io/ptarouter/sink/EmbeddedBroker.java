@@ -6,6 +6,7 @@ import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -40,10 +41,13 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .setLargeMessagesDirectory(dataDirectory.resolve("large-messages").toString())
                 .setPagingDirectory(dataDirectory.resolve("paging").toString())
                 .addAcceptorConfiguration("in-vm", "vm://0")
-                // Messages a consumer keeps failing on, or that expire, are parked rather than lost.
+                // Messages a consumer keeps failing on, or that expire, are parked rather than lost; a queue
+                // nobody reads pages to disk past 16 MiB instead of filling the application's heap.
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
-                        .setExpiryAddress(SimpleString.of("ExpiryQueue")));
+                        .setExpiryAddress(SimpleString.of("ExpiryQueue"))
+                        .setMaxSizeBytes(16L * 1024 * 1024)
+                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE));
         if (tcpPort > 0) {
             config.addAcceptorConfiguration("tcp", "tcp://127.0.0.1:" + tcpPort);
         }

@@ -28,9 +28,14 @@ public final class PtaSimulator implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PtaSimulator.class);
 
-    /** What to simulate. {@code port} 0 picks a free port; {@code changeInterval} ZERO turns background changes off. */
+    /**
+     * What to simulate. {@code port} 0 picks a free port; {@code changeInterval} ZERO turns background changes off.
+     * {@code generatedSecurityEvents} makes the {@code securityEvents} on the fly for every answer instead of keeping
+     * them (for answers of a million events): then they neither change nor can be patched.
+     */
     public record Options(String host, int port, String username, String password, Duration tokenTtl,
-                          int securityEvents, int riskEvents, Duration changeInterval, long seed) {
+                          int securityEvents, int riskEvents, Duration changeInterval, long seed,
+                          boolean generatedSecurityEvents) {
 
         public Options {
             Objects.requireNonNull(host, "host");
@@ -54,45 +59,52 @@ public final class PtaSimulator implements AutoCloseable {
 
         public static Options defaults() {
             return new Options("127.0.0.1", 0, "pta-reader", "demo-password", Duration.ofMinutes(5),
-                    40, 250, Duration.ofSeconds(5), 42L);
+                    40, 250, Duration.ofSeconds(5), 42L, false);
         }
 
         public Options withHost(String newHost) {
             return new Options(newHost, port, username, password, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed);
+                    changeInterval, seed, generatedSecurityEvents);
         }
 
         public Options withPort(int newPort) {
             return new Options(host, newPort, username, password, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed);
+                    changeInterval, seed, generatedSecurityEvents);
         }
 
         public Options withCredentials(String newUsername, String newPassword) {
             return new Options(host, port, newUsername, newPassword, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed);
+                    changeInterval, seed, generatedSecurityEvents);
         }
 
         public Options withTokenTtl(Duration newTokenTtl) {
             return new Options(host, port, username, password, newTokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed);
+                    changeInterval, seed, generatedSecurityEvents);
         }
 
         public Options withSecurityEvents(int count) {
-            return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed);
+            return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed,
+                    generatedSecurityEvents);
         }
 
         public Options withRiskEvents(int count) {
-            return new Options(host, port, username, password, tokenTtl, securityEvents, count, changeInterval, seed);
+            return new Options(host, port, username, password, tokenTtl, securityEvents, count, changeInterval, seed,
+                    generatedSecurityEvents);
         }
 
         public Options withChangeInterval(Duration newChangeInterval) {
             return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
-                    newChangeInterval, seed);
+                    newChangeInterval, seed, generatedSecurityEvents);
+        }
+
+        /** {@code count} security events generated on the fly, identical in every answer and never stored. */
+        public Options withGeneratedSecurityEvents(int count) {
+            return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed, true);
         }
 
         public Options withSeed(long newSeed) {
             return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, newSeed);
+                    changeInterval, newSeed, generatedSecurityEvents);
         }
     }
 
@@ -102,6 +114,7 @@ public final class PtaSimulator implements AutoCloseable {
     private final ScheduledExecutorService changeThread;
     private final Sessions sessions;
     private final SecurityEventStore securityEvents;
+    private final GeneratedSecurityEvents generatedEvents;
     private final RiskEventStore riskEvents;
     private final PvwaHandler handler;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -110,15 +123,18 @@ public final class PtaSimulator implements AutoCloseable {
         this.options = options;
         long now = System.currentTimeMillis();
         this.sessions = new Sessions(options.tokenTtl(), System::nanoTime);
-        this.securityEvents = new SecurityEventStore(options.securityEvents(), options.seed(), System::currentTimeMillis);
+        boolean generated = options.generatedSecurityEvents();
+        this.securityEvents = new SecurityEventStore(generated ? 0 : options.securityEvents(), options.seed(),
+                System::currentTimeMillis);
+        this.generatedEvents = generated ? new GeneratedSecurityEvents(options.securityEvents(), options.seed(), now) : null;
         this.riskEvents = new RiskEventStore(options.riskEvents(), options.seed(), now);
-        this.handler = new PvwaHandler(options.username(), options.password(), sessions, securityEvents, riskEvents,
-                new ObjectMapper(), options.seed());
+        this.handler = new PvwaHandler(options.username(), options.password(), sessions, securityEvents, generatedEvents,
+                riskEvents, new ObjectMapper(), options.seed());
         this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         this.httpThreads = Executors.newCachedThreadPool(daemonThreads("pta-simulator-http"));
         server.setExecutor(httpThreads);
         server.createContext("/", handler);
-        this.changeThread = options.changeInterval().isZero()
+        this.changeThread = options.changeInterval().isZero() || generated
                 ? null
                 : Executors.newSingleThreadScheduledExecutor(daemonThreads("pta-simulator-changes"));
     }
@@ -136,9 +152,9 @@ public final class PtaSimulator implements AutoCloseable {
             simulator.changeThread.scheduleAtFixedRate(simulator::tickQuietly, interval, Math.max(1, interval),
                     TimeUnit.MILLISECONDS);
         }
-        LOG.info("PTA simulator listening on {} with {} security and {} risk events, changes every {}",
-                simulator.baseUrl(), options.securityEvents(), options.riskEvents(),
-                options.changeInterval().isZero() ? "never" : options.changeInterval());
+        LOG.info("PTA simulator listening on {} with {} {}security and {} risk events, changes every {}",
+                simulator.baseUrl(), options.securityEvents(), options.generatedSecurityEvents() ? "generated " : "",
+                options.riskEvents(), simulator.changeThread == null ? "never" : options.changeInterval());
         return simulator;
     }
 
@@ -188,7 +204,7 @@ public final class PtaSimulator implements AutoCloseable {
     }
 
     public int securityEventCount() {
-        return securityEvents.size();
+        return generatedEvents != null ? generatedEvents.size() : securityEvents.size();
     }
 
     public int riskEventCount() {

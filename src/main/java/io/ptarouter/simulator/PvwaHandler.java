@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -40,6 +41,8 @@ final class PvwaHandler implements HttpHandler {
     private final String password;
     private final Sessions sessions;
     private final SecurityEventStore securityEvents;
+    /** Set when the security events answer is generated on the fly rather than read from the store. */
+    private final GeneratedSecurityEvents generatedEvents;
     private final RiskEventStore riskEvents;
     private final ObjectMapper mapper;
     private final SecurityEventWriter writer = new SecurityEventWriter();
@@ -50,10 +53,16 @@ final class PvwaHandler implements HttpHandler {
 
     PvwaHandler(String username, String password, Sessions sessions, SecurityEventStore securityEvents,
                 RiskEventStore riskEvents, ObjectMapper mapper, long seed) {
+        this(username, password, sessions, securityEvents, null, riskEvents, mapper, seed);
+    }
+
+    PvwaHandler(String username, String password, Sessions sessions, SecurityEventStore securityEvents,
+                GeneratedSecurityEvents generatedEvents, RiskEventStore riskEvents, ObjectMapper mapper, long seed) {
         this.username = username;
         this.password = password;
         this.sessions = sessions;
         this.securityEvents = securityEvents;
+        this.generatedEvents = generatedEvents;
         this.riskEvents = riskEvents;
         this.mapper = mapper;
         this.order = new Random(seed + 1);
@@ -175,6 +184,10 @@ final class PvwaHandler implements HttpHandler {
         }
         String accountId = api.query("accountID");
         long from = fromUpdateDate == null ? Long.MIN_VALUE : fromUpdateDate;
+        if (generatedEvents != null) {
+            streamGenerated(api, from, status, accountId);
+            return;
+        }
         List<SecurityEvent> selected = new ArrayList<>();
         for (SecurityEvent event : securityEvents.snapshot()) {
             if (event.lastUpdateTime() >= from
@@ -188,6 +201,22 @@ final class PvwaHandler implements HttpHandler {
             json.writeStartArray();
             for (SecurityEvent event : selected) {
                 writer.write(json, event);
+            }
+            json.writeEndArray();
+        });
+    }
+
+    /** The same filters over the generated events, written as they are made: the answer is never held in memory. */
+    private void streamGenerated(ApiExchange api, long from, String status, String accountId) throws IOException {
+        api.stream(json -> {
+            json.writeStartArray();
+            for (Iterator<SecurityEvent> events = generatedEvents.iterator(); events.hasNext(); ) {
+                SecurityEvent event = events.next();
+                if (event.lastUpdateTime() >= from
+                        && (status == null || event.status().equalsIgnoreCase(status))
+                        && (accountId == null || event.account().accountId().equals(accountId))) {
+                    writer.write(json, event);
+                }
             }
             json.writeEndArray();
         });

@@ -39,13 +39,42 @@ final class SecurityEventFactory {
 
     private final Random random;
     private final HexFormat hex = HexFormat.of();
-    private final Set<String> issuedIds = new HashSet<>();
+    /** Ids issued so far, to keep them unique; null when ids come from a counter and are unique by construction. */
+    private final Set<String> issuedIds;
     private final List<Account> accounts;
     private int created;
+    private long idCounter;
 
     SecurityEventFactory(long seed) {
+        this(seed, true);
+    }
+
+    private SecurityEventFactory(long seed, boolean rememberIds) {
         this.random = new Random(seed);
+        this.issuedIds = rememberIds ? new HashSet<>() : null;
         this.accounts = buildAccounts();
+    }
+
+    /**
+     * A factory for answers too large to keep: ids are a bijective scramble of a counter, unique without remembering
+     * them, so memory stays flat however many events it makes.
+     */
+    static SecurityEventFactory forGeneratedAnswers(long seed) {
+        return new SecurityEventFactory(seed, false);
+    }
+
+    /**
+     * An event raised and last updated within the hour before {@code startMillis}, with one to three audits (about
+     * 1.5 KB of JSON on average), as a large answer after an outage would hold.
+     */
+    SecurityEvent generated(long startMillis) {
+        long window = Duration.ofHours(1).toMillis();
+        long createTime = startMillis - window + (long) (random.nextDouble() * (window - 60_000));
+        int auditCount = 1 + random.nextInt(3);
+        long lastUpdateTime = auditCount == 1
+                ? createTime
+                : createTime + 1 + (long) (random.nextDouble() * (startMillis - 1_000 - createTime));
+        return newEvent(createTime, auditCount, lastUpdateTime);
     }
 
     /** An event PTA raised some time in the six hours before {@code startMillis}, possibly updated since. */
@@ -151,6 +180,14 @@ final class SecurityEventFactory {
 
     /** PTA ids look like MongoDB ObjectIds: 12 bytes as 24 lowercase hex characters. */
     private String newId() {
+        if (issuedIds == null) {
+            // 4 bytes from the seeded random, then 8 bytes of a counter mixed by SplitMix64's finaliser (a bijection).
+            long z = idCounter++ * 0x9E3779B97F4A7C15L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z ^= z >>> 31;
+            return hex.toHexDigits(random.nextInt()) + hex.toHexDigits(z);
+        }
         byte[] bytes = new byte[12];
         String id;
         do {

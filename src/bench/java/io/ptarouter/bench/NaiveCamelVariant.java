@@ -1,0 +1,74 @@
+package io.ptarouter.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.dataformat.JsonLibrary;
+
+/**
+ * The route a Camel user would write by hand: log on, GET the events, unmarshal the whole answer to a List, split it
+ * and append each event to a file with the file component. Camel's defaults throughout (stream caching on).
+ */
+final class NaiveCamelVariant implements Variant {
+
+    @Override
+    public Outcome run(Target target, Path work) throws Exception {
+        Path folder = work.resolve("events");
+        String pta = target.simulatorUrl() + "/PasswordVault/API";
+        try (CamelContext camel = new DefaultCamelContext()) {
+            camel.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    from("direct:poll")
+                            .setHeader(Exchange.HTTP_METHOD, constant("POST"))
+                            .setHeader(Exchange.CONTENT_TYPE, constant("application/json"))
+                            .setBody(constant("{\"username\":\"" + Target.USERNAME + "\",\"password\":\""
+                                    + Target.PASSWORD + "\",\"concurrentSession\":true}"))
+                            .to(pta + "/auth/CyberArk/Logon")
+                            .setHeader("Authorization", bodyAs(String.class).regexReplaceAll("\"", ""))
+                            .removeHeaders("*", "Authorization")
+                            .setHeader(Exchange.HTTP_METHOD, constant("GET"))
+                            .process(e -> e.getMessage().setHeader(Exchange.HTTP_QUERY, "fromUpdateDate="
+                                    + (System.currentTimeMillis() - Target.LOOKBACK.toMillis())))
+                            .setBody(constant(""))
+                            .to(pta + "/pta/API/Events/")
+                            .unmarshal().json(JsonLibrary.Jackson, List.class)
+                            .split(body())
+                                .marshal().json(JsonLibrary.Jackson)
+                                .to("file:" + folder + "?fileName=events.ndjson&fileExist=Append&appendChars=\\n")
+                            .end();
+                }
+            });
+            camel.start();
+            long start = System.nanoTime();
+            camel.createProducerTemplate().sendBody("direct:poll", null);
+            long nanos = System.nanoTime() - start;
+            long lines = countLines(folder.resolve("events.ndjson"));
+            return new Outcome(lines, lines, nanos, "");
+        }
+    }
+
+    static long countLines(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        long lines = 0;
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == '\n') {
+                        lines++;
+                    }
+                }
+            }
+        }
+        return lines;
+    }
+}

@@ -1,0 +1,180 @@
+package io.ptarouter.bench;
+
+import io.ptarouter.config.PtaRouterConfiguration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.EventNotifierSupport;
+import org.apache.camel.support.PluginHelper;
+import org.quartz.JobKey;
+
+/**
+ * pta-router itself: the YAML routes from routes/ with the real beans in a plain CamelContext, as EmbeddingTest runs
+ * them, with only the sinks under test switched on. The poll is started by firing the route's own Quartz job (its
+ * cron never fires) and the run ends when that poll's exchange completes, every delivery included.
+ */
+final class PtaRouterVariant implements Variant {
+
+    private static final String NEVER = "0 0 0 1 1 ? 2099";
+    private static final String POLL_ROUTE = "poll-security-events";
+
+    /** The sinks switched on, and the one whose deliveries are counted for events/s. */
+    private final Set<String> sinks;
+    private final String measured;
+
+    PtaRouterVariant(Set<String> sinks, String measured) {
+        this.sinks = sinks;
+        this.measured = measured;
+    }
+
+    @Override
+    public Outcome run(Target target, Path work) throws Exception {
+        target.resetPeer();
+        CamelContext context = new DefaultCamelContext();
+        Properties p = new Properties();
+        p.setProperty("pta.base-url", target.simulatorUrl());
+        p.setProperty("pta.auth.username", Target.USERNAME);
+        p.setProperty("pta.auth.password", Target.PASSWORD);
+        p.setProperty("pta.security-events.cron", NEVER);
+        p.setProperty("pta.security-events.initial-lookback", Target.LOOKBACK.toHours() + "h");
+        p.setProperty("pta.risk-events.enabled", "false");
+        p.setProperty("pta.risk-events.cron", NEVER);
+        p.setProperty("pta.sink.file.directory", work.resolve("events").toString());
+        p.setProperty("pta.sink.rejected.directory", work.resolve("rejected").toString());
+        p.setProperty("pta.sink.jms.embedded.data-directory", work.resolve("artemis").toString());
+        p.setProperty("pta.sink.email.host", "127.0.0.1");
+        p.setProperty("pta.sink.email.port", Integer.toString(target.smtpPort()));
+        p.setProperty("pta.sink.webhook.url", target.webhookUrl());
+        for (String sink : List.of("file", "jms", "email", "webhook")) {
+            p.setProperty("pta.sink." + sink + ".enabled", Boolean.toString(sinks.contains(sink)));
+        }
+        context.getPropertiesComponent().setLocation("file:application.properties");
+        context.getPropertiesComponent().setOverrideProperties(p);
+        new PtaRouterConfiguration().configure(context);
+        List<Resource> routes = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            files.filter(f -> f.toString().endsWith(".camel.yaml")).sorted()
+                    .forEach(f -> routes.add(PluginHelper.getResourceLoader(context).resolveResource("file:" + f)));
+        }
+        PluginHelper.getRoutesLoader(context).loadRoutes(routes);
+        Deliveries deliveries = new Deliveries();
+        context.getManagementStrategy().addEventNotifier(deliveries);
+        try {
+            context.start();
+            JobKey job = JobKey.jobKey("security-events", "pta");
+            long start = System.nanoTime();
+            context.getComponent("quartz", QuartzComponent.class).getScheduler().triggerJob(job);
+            if (!deliveries.pollDone.await(2, TimeUnit.HOURS)) {
+                throw new IllegalStateException("the poll did not end within 2 hours");
+            }
+            // Sinks that batch (file) or send asynchronously (JMS, webhook) finish their deliveries before the poll
+            // ends (fsync, acknowledgements, awaited calls), so the poll's end is the last delivery.
+            long nanos = deliveries.pollEnd - start;
+            Map<String, Long> peer = target.peerCounts();
+            long fileLines = 0;
+            if (Files.isDirectory(work.resolve("events"))) {
+                try (Stream<Path> files = Files.list(work.resolve("events"))) {
+                    for (Path file : files.toList()) {
+                        fileLines += NaiveCamelVariant.countLines(file);
+                    }
+                }
+            }
+            long delivered = switch (measured) {
+                case "webhook" -> peer.get("webhook");
+                case "email" -> peer.get("smtp");
+                case "file" -> fileLines;
+                default -> deliveries.count(measured);
+            };
+            StringBuilder note = new StringBuilder("events " + deliveries.events.get() + ";");
+            for (String sink : List.of("file", "jms", "webhook", "email")) {
+                if (sinks.contains(sink)) {
+                    long count = switch (sink) {
+                        case "file" -> fileLines;
+                        case "webhook" -> peer.get("webhook");
+                        case "email" -> peer.get("smtp");
+                        default -> deliveries.count(sink);
+                    };
+                    note.append(' ').append(sink).append(' ').append(count).append(',');
+                }
+            }
+            note.append(" failed deliveries ").append(deliveries.failed.get());
+            if (peer.get("repeated") > 0) {
+                note.append(", repeated webhook ids ").append(peer.get("repeated"));
+            }
+            return new Outcome(delivered, deliveries.events.get(), nanos, note.toString());
+        } finally {
+            context.close();
+        }
+    }
+
+    /** Counts events handed to each sink route, the events read, and the end of the poll's own exchange. */
+    private static final class Deliveries extends EventNotifierSupport {
+        final Map<String, AtomicLong> sent = Map.of("file", new AtomicLong(), "jms", new AtomicLong(),
+                "webhook", new AtomicLong(), "email", new AtomicLong());
+        final AtomicLong failed = new AtomicLong();
+        final AtomicLong events = new AtomicLong();
+        final CountDownLatch pollDone = new CountDownLatch(1);
+        volatile long pollEnd;
+
+        Deliveries() {
+            setIgnoreCamelContextEvents(true);
+            setIgnoreRouteEvents(true);
+            setIgnoreServiceEvents(true);
+            setIgnoreStepEvents(true);
+            setIgnoreExchangeCreatedEvent(true);
+            setIgnoreExchangeRedeliveryEvents(true);
+            setIgnoreExchangeAsyncProcessingStartedEvents(true);
+        }
+
+        long count(String sink) {
+            return sent.get(sink).get();
+        }
+
+        @Override
+        public void notify(CamelEvent event) {
+            if (event instanceof CamelEvent.ExchangeSentEvent sentEvent) {
+                String uri = sentEvent.getEndpoint().getEndpointUri();
+                // The sink routes, whatever their implementation (component or bean); only enabled sinks count.
+                String sink = !uri.startsWith("direct") ? null
+                        : uri.endsWith("sink-file") ? "file"
+                        : uri.endsWith("sink-jms") ? "jms"
+                        : uri.endsWith("sink-email") ? "email"
+                        : uri.endsWith("sink-webhook") ? "webhook"
+                        : uri.endsWith("accept-event") ? "events" : null;
+                if (sink == null) {
+                    return;
+                }
+                if (sink.equals("events")) {
+                    events.incrementAndGet();
+                } else if (sentEvent.getExchange().getException() == null) {
+                    sent.get(sink).incrementAndGet();
+                } else {
+                    failed.incrementAndGet();
+                }
+                return;
+            }
+            if (event instanceof CamelEvent.ExchangeCompletedEvent || event instanceof CamelEvent.ExchangeFailedEvent) {
+                Exchange exchange = ((CamelEvent.ExchangeEvent) event).getExchange();
+                if (POLL_ROUTE.equals(exchange.getFromRouteId())
+                        && exchange.getProperty(Exchange.CORRELATION_ID) == null) {
+                    pollEnd = System.nanoTime();
+                    pollDone.countDown();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package io.ptarouter.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** The measured runs of runs.tsv reduced to one row per variant and size: medians, peaks, ratios. */
+final class Results {
+
+    static final Map<String, String> LABELS = Map.of(
+            "ceiling", "ceiling: Jackson stream to NDJSON, no Camel",
+            "naive", "naive Camel: unmarshal List, split, file",
+            "file", "pta-router, file sink",
+            "jms", "pta-router, JMS sink (persistent)",
+            "webhook", "pta-router, webhook sink (medium+high only)",
+            "all", "pta-router, all four sinks");
+
+    record Row(String variant, int size, String failure, int runs, double rate, long delivered, long events,
+               long heapUsed, long heapAfterGc, long rss, String note) {
+        boolean ok() {
+            return failure == null;
+        }
+    }
+
+    private record Run(String variant, int size, boolean measured, long delivered, long events, long nanos,
+                       long heapUsed, long heapAfterGc, long rss, String note) {
+        double rate() {
+            return delivered / (nanos / 1e9);
+        }
+    }
+
+    static List<Row> summarise(Path runsFile, Map<String, String> failures, Benchmark.Plan plan) throws IOException {
+        List<Run> runs = new ArrayList<>();
+        if (Files.exists(runsFile)) {
+            for (String line : Files.readAllLines(runsFile)) {
+                String[] f = line.split("\t", -1);
+                runs.add(new Run(f[0], Integer.parseInt(f[1]), f[3].equals("measured"), Long.parseLong(f[4]),
+                        Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), Long.parseLong(f[8]),
+                        Long.parseLong(f[9]), f[10]));
+            }
+        }
+        List<Row> rows = new ArrayList<>();
+        for (int size : plan.sizes()) {
+            List<String> variants = size >= plan.largeFrom() ? plan.largeVariants() : plan.variants();
+            for (String variant : variants) {
+                List<Run> mine = runs.stream().filter(r -> r.measured() && r.variant().equals(variant) && r.size() == size)
+                        .sorted(Comparator.comparingDouble(Run::rate)).toList();
+                String failure = failures.get(variant + "@" + size);
+                if (mine.isEmpty()) {
+                    rows.add(new Row(variant, size, failure == null ? "no measured run" : failure, 0, 0, 0, 0, 0, 0, 0, ""));
+                    continue;
+                }
+                Run median = mine.get(mine.size() / 2);
+                double rate = mine.size() % 2 == 1 ? median.rate()
+                        : (mine.get(mine.size() / 2 - 1).rate() + median.rate()) / 2;
+                // A JVM stopped (timeout) after some measured runs: those runs count, the stop is noted.
+                String note = failure == null ? median.note() : median.note() + "; then " + failure;
+                rows.add(new Row(variant, size, null, mine.size(), rate, median.delivered(), median.events(),
+                        mine.stream().mapToLong(Run::heapUsed).max().orElse(0),
+                        mine.stream().mapToLong(Run::heapAfterGc).max().orElse(0),
+                        mine.stream().mapToLong(Run::rss).max().orElse(0), note));
+            }
+        }
+        return rows;
+    }
+
+    static String markdown(List<Row> rows, Benchmark.Plan plan) {
+        StringBuilder md = new StringBuilder();
+        md.append(Benchmark.fmt("Measured %s on %d cores, %s RAM, Java %s (%s); every variant in its own JVM with -Xmx%s;"
+                        + " %d warm-up + %d measured runs per JVM below %,d events, %d + %d from there.%n%n",
+                Benchmark.now(), Runtime.getRuntime().availableProcessors(), memTotal(),
+                System.getProperty("java.runtime.version"), System.getProperty("java.vm.name"), plan.xmx(),
+                plan.warmup(), plan.runs(), plan.largeFrom(), plan.largeWarmup(), plan.largeRuns()));
+        md.append("| N | variant | events/s (median) | runs | delivered | vs ceiling | vs naive | peak heap used |"
+                + " peak heap after GC | peak RSS | notes |\n");
+        md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        for (Row row : rows) {
+            Row ceiling = find(rows, "ceiling", row.size());
+            Row naive = find(rows, "naive", row.size());
+            boolean router = !row.variant().equals("ceiling") && !row.variant().equals("naive");
+            md.append(Benchmark.fmt("| %,d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+                    row.size(), LABELS.getOrDefault(row.variant(), row.variant()),
+                    row.ok() ? Benchmark.fmt("%,.0f", row.rate()) : "**" + row.failure() + "**",
+                    row.runs(), row.ok() ? Benchmark.fmt("%,d", row.delivered()) : "",
+                    router ? ratio(row, ceiling) : "", router ? ratio(row, naive) : "",
+                    mb(row.heapUsed()), mb(row.heapAfterGc()), mb(row.rss()), row.note()));
+        }
+        return md.toString();
+    }
+
+    static Row find(List<Row> rows, String variant, int size) {
+        return rows.stream().filter(r -> r.variant().equals(variant) && r.size() == size).findFirst().orElse(null);
+    }
+
+    private static String ratio(Row row, Row base) {
+        if (!row.ok()) {
+            return "";
+        }
+        if (base == null) {
+            return "n/a";
+        }
+        if (!base.ok()) {
+            return "(" + base.failure().replaceAll(" \\(.*", "") + ")";
+        }
+        double r = row.rate() / base.rate();
+        return r >= 10 ? Benchmark.fmt("%.0fx", r) : r >= 1 ? Benchmark.fmt("%.2fx", r) : Benchmark.fmt("%.0f%%", r * 100);
+    }
+
+    private static String mb(long bytes) {
+        return bytes <= 0 ? "" : Benchmark.fmt("%,d MB", bytes >> 20);
+    }
+
+    private static String memTotal() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return Benchmark.fmt("%.1f GiB", kb / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return "unknown";
+    }
+}

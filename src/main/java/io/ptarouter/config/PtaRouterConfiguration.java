@@ -6,10 +6,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -23,6 +23,7 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
+import org.quartz.CronExpression;
 
 import io.ptarouter.auth.CachedTokenProvider;
 import io.ptarouter.auth.IdentityTokenProvider;
@@ -96,8 +97,11 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.integer("pta.risk-events.page-size", 100, 1, 1000),
                 settings.bool("pta.risk-events.detection-time-filter", false)));
         registry.bind("riskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000)));
+        // Settings only the routes read are checked here too, so a bad value fails start-up naming its key.
         settings.bool("pta.security-events.enabled", true);
         settings.bool("pta.risk-events.enabled", true);
+        cron(settings, "pta.security-events.cron");
+        cron(settings, "pta.risk-events.cron");
 
         registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
         registry.bind("deliveredEvents", MemoryIdempotentRepository.memoryIdempotentRepository(
@@ -310,6 +314,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                         settings.secret("pta.sink.webhook.headers"))));
     }
 
+    private static void cron(Settings settings, String key) {
+        String cron = settings.required(key);
+        try {
+            new CronExpression(cron);
+        } catch (ParseException e) {
+            throw new InvalidConfigurationException(key, "not a Quartz cron expression ('" + cron + "'): " + e.getMessage()
+                    + "; the fields are seconds minutes hours day-of-month month day-of-week, e.g. '0 * * * * ?'");
+        }
+    }
+
     /** Closes the resources, last one first, when the CamelContext stops. */
     static void closeOnStop(CamelContext context, AutoCloseable... resources) throws Exception {
         context.addService(new ServiceSupport() {
@@ -351,7 +365,6 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             if (uri.getScheme() == null) {
                 throw new InvalidConfigurationException(key, "expected a URL with a scheme, got " + shown);
             }
-            uri.getScheme().toLowerCase(Locale.ROOT);
             return uri;
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigurationException(key, "not a valid URL: " + shown);

@@ -42,6 +42,8 @@ class ConfigurationValidationTest {
                 bad("pta.routing.min-score", Map.of("pta.routing.min-score", "low")),
                 bad("pta.routing.missing-score-severity", Map.of("pta.routing.missing-score-severity", "critical")),
                 bad("pta.auth.method", Map.of("pta.auth.method", "Kerberos")),
+                bad("pta.security-events.cron", Map.of("pta.security-events.cron", "every minute")),
+                bad("pta.risk-events.cron", Map.of("pta.risk-events.cron", "0 * * * *")),
                 bad("pta.auth.mode", Map.of("pta.auth.mode", "saml")),
                 bad("pta.base-url", Map.of("pta.base-url", "ftp://x")),
                 bad("pta.base-url", Map.of("pta.base-url", "https://pvwa/PasswordVault")),

@@ -1,0 +1,403 @@
+package io.ptarouter.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * The delivery state in a relational database: an embedded H2 file by default, PostgreSQL when
+ * several instances share it. Two tables, created on open if missing:
+ * {@code pta_watermark} (one row per stream) and {@code pta_delivery} (one row per event version
+ * and sink, keyed by both). The SQL is the same on both databases but for what {@link Dialect}
+ * lists: each spells an insert that tolerates an existing row its own way.
+ */
+public final class JdbcDeliveryStore implements DeliveryStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcDeliveryStore.class);
+
+    /** Rows sent to the database per round trip: large commits go in several batches of one transaction. */
+    private static final int BATCH = 1000;
+
+    private static final String[] SCHEMA = {
+        "CREATE TABLE IF NOT EXISTS pta_watermark ("
+                + " stream VARCHAR(200) NOT NULL PRIMARY KEY,"
+                + " event_time BIGINT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS pta_delivery ("
+                + " delivery_key VARCHAR(512) NOT NULL,"
+                + " sink VARCHAR(100) NOT NULL,"
+                + " stream VARCHAR(200) NOT NULL,"
+                + " event_time BIGINT NOT NULL,"
+                + " last_seen BIGINT NOT NULL,"
+                + " PRIMARY KEY (delivery_key, sink))",
+        "CREATE INDEX IF NOT EXISTS pta_delivery_stream_time ON pta_delivery (stream, event_time)",
+    };
+
+    private static final String SELECT_WATERMARK = "SELECT event_time FROM pta_watermark WHERE stream = ?";
+    private static final String SELECT_DELIVERED =
+            "SELECT delivery_key, sink FROM pta_delivery WHERE stream = ? AND event_time >= ?";
+    // GREATEST keeps a concurrent commit of an older value from moving last_seen back.
+    private static final String TOUCH =
+            "UPDATE pta_delivery SET last_seen = GREATEST(last_seen, ?) WHERE stream = ? AND delivery_key = ?";
+    private static final String EXPIRE =
+            "DELETE FROM pta_delivery WHERE stream = ? AND event_time < ? AND last_seen < ?";
+
+    private static final Comparator<String> NULLS_FIRST = Comparator.nullsFirst(Comparator.naturalOrder());
+    private static final Comparator<Delivery> KEY_ORDER =
+            Comparator.comparing(Delivery::key, NULLS_FIRST).thenComparing(Delivery::sink, NULLS_FIRST);
+
+    /** A password given as a URL parameter: {@code password=...} up to the next separator. */
+    private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^;&]*");
+
+    private final HikariDataSource pool;
+    private final Dialect dialect;
+    private final String location;
+    private final String password;
+    private final Clock clock;
+
+    private JdbcDeliveryStore(HikariDataSource pool, Dialect dialect, String location, String password, Clock clock) {
+        this.pool = pool;
+        this.dialect = dialect;
+        this.location = location;
+        this.password = password;
+        this.clock = clock;
+    }
+
+    /** Opens the store with the system clock for the time a delivery was last seen. */
+    public static JdbcDeliveryStore open(String jdbcUrl, String username, String password) {
+        return open(jdbcUrl, username, password, Clock.systemUTC());
+    }
+
+    /**
+     * Opens the store at {@code jdbcUrl}, creating its tables if they are missing. An empty
+     * {@code username} or {@code password} means none. Fails at once, naming the URL without its
+     * password, if the database cannot be reached.
+     */
+    public static JdbcDeliveryStore open(String jdbcUrl, String username, String password, Clock clock) {
+        String location = URL_PASSWORD.matcher(jdbcUrl).replaceAll("$1***");
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("pta-delivery-state");
+        config.setJdbcUrl(jdbcUrl);
+        if (!username.isEmpty()) {
+            config.setUsername(username);
+        }
+        if (!password.isEmpty()) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(4);
+        // One connection stays open: an embedded H2 database closes with its last connection.
+        config.setMinimumIdle(1);
+        config.setAutoCommit(false);
+        config.setConnectionTimeout(10_000);
+        // Try once to connect at open and fail with the reason, rather than retrying in the background.
+        config.setInitializationFailTimeout(1);
+        if (jdbcUrl.regionMatches(true, 0, "jdbc:h2:", 0, "jdbc:h2:".length())) {
+            // H2 writes a commit to its file up to 500 ms after it returns, so a kill -9 would lose it. The
+            // setting lasts as long as the database is open, and it closes with its last connection.
+            config.setConnectionInitSql("SET WRITE_DELAY 0");
+        }
+        HikariDataSource pool = null;
+        try {
+            createH2Directory(jdbcUrl);
+            pool = new HikariDataSource(config);
+            Dialect dialect;
+            try (Connection connection = pool.getConnection()) {
+                dialect = Dialect.of(connection);
+                createSchema(connection, dialect);
+            }
+            LOG.info("Delivery state at {} ({})", location, dialect.product);
+            return new JdbcDeliveryStore(pool, dialect, location, password, clock);
+        } catch (SQLException | IOException | RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            throw new IllegalStateException(
+                    "cannot open the delivery state at " + location + ": " + reason(e, password), e);
+        }
+    }
+
+    @Override
+    public OptionalLong get(String stream) {
+        try (Connection connection = pool.getConnection();
+             PreparedStatement select = connection.prepareStatement(SELECT_WATERMARK)) {
+            select.setString(1, stream);
+            try (ResultSet row = select.executeQuery()) {
+                OptionalLong mark = row.next() ? OptionalLong.of(row.getLong(1)) : OptionalLong.empty();
+                connection.commit();
+                return mark;
+            }
+        } catch (SQLException e) {
+            throw failure("could not read the watermark of " + stream, e);
+        }
+    }
+
+    @Override
+    public void advance(String stream, long eventTimeMillis) {
+        commit(stream, List.of(), OptionalLong.of(eventTimeMillis));
+    }
+
+    @Override
+    public Map<String, Set<String>> deliveredSince(String stream, long fromEventTime) {
+        Map<String, Set<String>> delivered = new HashMap<>();
+        try (Connection connection = pool.getConnection();
+             PreparedStatement select = connection.prepareStatement(SELECT_DELIVERED)) {
+            select.setFetchSize(BATCH);
+            select.setString(1, stream);
+            select.setLong(2, fromEventTime);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    delivered.computeIfAbsent(rows.getString(1), key -> new HashSet<>(4)).add(rows.getString(2));
+                }
+            }
+            connection.commit();
+            return delivered;
+        } catch (SQLException e) {
+            throw failure("could not read the deliveries of " + stream, e);
+        }
+    }
+
+    @Override
+    public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
+        long now = clock.millis();
+        try (Connection connection = pool.getConnection()) {
+            try {
+                if (!deliveries.isEmpty()) {
+                    try (PreparedStatement insert = connection.prepareStatement(dialect.insertDelivery)) {
+                        inBatches(insert, deliveries, KEY_ORDER, delivery -> {
+                            insert.setString(1, delivery.key());
+                            insert.setString(2, delivery.sink());
+                            insert.setString(3, stream);
+                            insert.setLong(4, delivery.eventTimeMillis());
+                            insert.setLong(5, now);
+                        });
+                    }
+                }
+                if (watermark.isPresent()) {
+                    try (PreparedStatement raise = connection.prepareStatement(dialect.raiseWatermark)) {
+                        raise.setString(1, stream);
+                        raise.setLong(2, watermark.getAsLong());
+                        raise.executeUpdate();
+                    }
+                }
+                connection.commit();
+            } catch (SQLException e) {
+                rollback(connection, e);
+                throw e;
+            }
+            dialect.sync(connection);
+        } catch (SQLException e) {
+            throw failure(deliveries.isEmpty()
+                    ? "could not move the watermark of " + stream
+                    : "could not record " + deliveries.size() + " deliveries of " + stream, e);
+        }
+    }
+
+    @Override
+    public void touch(String stream, Collection<String> keys, Instant now) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        try (Connection connection = pool.getConnection()) {
+            try (PreparedStatement update = connection.prepareStatement(TOUCH)) {
+                inBatches(update, keys, NULLS_FIRST, key -> {
+                    update.setLong(1, now.toEpochMilli());
+                    update.setString(2, stream);
+                    update.setString(3, key);
+                });
+                connection.commit();
+            } catch (SQLException e) {
+                rollback(connection, e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure("could not mark " + keys.size() + " deliveries of " + stream + " as seen", e);
+        }
+    }
+
+    @Override
+    public int expire(String stream, long eventTimeBefore, Instant seenBefore) {
+        try (Connection connection = pool.getConnection();
+             PreparedStatement delete = connection.prepareStatement(EXPIRE)) {
+            delete.setString(1, stream);
+            delete.setLong(2, eventTimeBefore);
+            delete.setLong(3, seenBefore.toEpochMilli());
+            int expired = delete.executeUpdate();
+            connection.commit();
+            return expired;
+        } catch (SQLException e) {
+            throw failure("could not expire the old deliveries of " + stream, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** Sets one row's parameters on a batched statement. */
+    private interface Row<T> {
+        void set(T item) throws SQLException;
+    }
+
+    /**
+     * Sends the rows in batches, in {@code order}: two instances that write the same rows in the
+     * same order wait for each other instead of deadlocking.
+     */
+    private static <T> void inBatches(PreparedStatement statement, Collection<T> items, Comparator<T> order,
+            Row<T> row) throws SQLException {
+        int pending = 0;
+        for (Iterator<T> it = items.stream().sorted(order).iterator(); it.hasNext(); ) {
+            row.set(it.next());
+            statement.addBatch();
+            if (++pending == BATCH || !it.hasNext()) {
+                statement.executeBatch();
+                pending = 0;
+            }
+        }
+    }
+
+    private static void rollback(Connection connection, SQLException cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private IllegalStateException failure(String what, SQLException e) {
+        return new IllegalStateException(what + " in the delivery state at " + location + ": " + reason(e, password), e);
+    }
+
+    /**
+     * The database's own words for what went wrong: a batch's first failed row, else the deepest
+     * cause (a refused connection reads "Connection refused"), with the password blanked.
+     */
+    private static String reason(Throwable e, String password) {
+        Throwable cause = e;
+        if (e instanceof SQLException sql && sql.getNextException() != null) {
+            cause = sql.getNextException();
+        }
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        // H2 appends the statement on further lines, PostgreSQL the failing row: the first line says it.
+        message = message.lines().findFirst().orElse(message).replaceFirst("; SQL statement:$", "");
+        return password.isEmpty() ? message : message.replace(password, "***");
+    }
+
+    private static void createH2Directory(String jdbcUrl) throws IOException {
+        String prefix = "jdbc:h2:file:";
+        if (jdbcUrl.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            String file = jdbcUrl.substring(prefix.length()).split(";", 2)[0];
+            if (file.startsWith("~")) {
+                file = System.getProperty("user.home") + file.substring(1);
+            }
+            Path parent = Path.of(file).toAbsolutePath().getParent();
+            try {
+                Files.createDirectories(parent);
+            } catch (IOException e) {
+                throw new IOException("cannot create the folder " + parent + " (" + e + ")");
+            }
+        }
+    }
+
+    private static void createSchema(Connection connection, Dialect dialect) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            if (dialect.schemaLock != null) {
+                statement.execute(dialect.schemaLock);
+            }
+            for (String ddl : SCHEMA) {
+                statement.execute(ddl);
+            }
+            connection.commit();
+            // Also fails here, not at the first commit, if the user may not force H2's file to disk.
+            dialect.sync(connection);
+        } catch (SQLException e) {
+            rollback(connection, e);
+            throw e;
+        }
+    }
+
+    /** What differs between the databases: inserting without conflict, creating the schema, forcing a commit to disk. */
+    private enum Dialect {
+        POSTGRESQL("PostgreSQL",
+                "INSERT INTO pta_delivery (delivery_key, sink, stream, event_time, last_seen) VALUES (?, ?, ?, ?, ?)"
+                        + " ON CONFLICT (delivery_key, sink) DO NOTHING",
+                // ON CONFLICT locks the row, so GREATEST compares with the newest committed watermark.
+                "INSERT INTO pta_watermark (stream, event_time) VALUES (?, ?)"
+                        + " ON CONFLICT (stream) DO UPDATE SET event_time = GREATEST(pta_watermark.event_time, EXCLUDED.event_time)",
+                // CREATE TABLE IF NOT EXISTS fails on a concurrent one: two instances starting together take turns.
+                "SELECT pg_advisory_xact_lock(7310541923)",
+                // PostgreSQL's commit already waits for its log to reach the disk (synchronous_commit).
+                null),
+        H2("H2",
+                "MERGE INTO pta_delivery d USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
+                        + " CAST(? AS BIGINT), CAST(? AS BIGINT))) s (delivery_key, sink, stream, event_time, last_seen)"
+                        + " ON d.delivery_key = s.delivery_key AND d.sink = s.sink"
+                        + " WHEN NOT MATCHED THEN INSERT (delivery_key, sink, stream, event_time, last_seen)"
+                        + " VALUES (s.delivery_key, s.sink, s.stream, s.event_time, s.last_seen)",
+                "MERGE INTO pta_watermark w USING (VALUES (CAST(? AS VARCHAR), CAST(? AS BIGINT))) s (stream, event_time)"
+                        + " ON w.stream = s.stream"
+                        + " WHEN MATCHED AND s.event_time > w.event_time THEN UPDATE SET event_time = s.event_time"
+                        + " WHEN NOT MATCHED THEN INSERT (stream, event_time) VALUES (s.stream, s.event_time)",
+                null,
+                // With WRITE_DELAY 0 a commit is written to the file but not forced: this survives a power cut too.
+                "CHECKPOINT SYNC");
+
+        final String product;
+        final String insertDelivery;
+        final String raiseWatermark;
+        final String schemaLock;
+        final String forceToDisk;
+
+        Dialect(String product, String insertDelivery, String raiseWatermark, String schemaLock, String forceToDisk) {
+            this.product = product;
+            this.insertDelivery = insertDelivery;
+            this.raiseWatermark = raiseWatermark;
+            this.schemaLock = schemaLock;
+            this.forceToDisk = forceToDisk;
+        }
+
+        static Dialect of(Connection connection) throws SQLException {
+            String name = connection.getMetaData().getDatabaseProductName();
+            for (Dialect dialect : values()) {
+                if (dialect.product.equalsIgnoreCase(name)) {
+                    return dialect;
+                }
+            }
+            throw new SQLException("unsupported database " + name + ": pta-router keeps its state in H2 or PostgreSQL");
+        }
+
+        /** Returns once what the connection committed is on disk. */
+        void sync(Connection connection) throws SQLException {
+            if (forceToDisk != null) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute(forceToDisk);
+                }
+            }
+        }
+    }
+}

@@ -20,7 +20,6 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.component.mail.DefaultJavaMailSender;
 import org.apache.camel.spi.Registry;
-import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
 import org.quartz.CronExpression;
@@ -36,6 +35,7 @@ import io.ptarouter.pta.SecurityEventReader;
 import io.ptarouter.pta.SecurityEventsQuery;
 import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.routing.SeverityBands;
+import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.EmailComposer;
 import io.ptarouter.sink.EmbeddedBroker;
@@ -43,9 +43,11 @@ import io.ptarouter.sink.JmsBatches;
 import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
 import io.ptarouter.sink.RejectedEvents;
+import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.sink.WebhookLanes;
 import io.ptarouter.sink.WebhookRequest;
-import io.ptarouter.state.InMemoryWatermarks;
+import io.ptarouter.state.DeliveryStore;
+import io.ptarouter.state.JdbcDeliveryStore;
 import io.ptarouter.state.Watermarks;
 import io.ptarouter.transport.HttpTransport;
 import io.ptarouter.transport.HttpTransport.TransportSettings;
@@ -87,12 +89,18 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaTokens", tokens);
         registry.bind("reauthorize", new Reauthorize(tokens));
 
-        Watermarks watermarks = new InMemoryWatermarks();
-        registry.bind("watermarks", watermarks);
-        registry.bind("polls", new PollTracker(watermarks));
-        registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks));
+        DeliveryStore store = deliveryStore(settings);
+        closeOnStop(context, store);
+        registry.bind("deliveryStore", store);
+        registry.bind("watermarks", store);
+        DeadLetters deadLetters = new DeadLetters(Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter")));
+        registry.bind("deadLetters", deadLetters);
+        PollTracker.Policy policy = deliveryPolicy(settings);
+        registry.bind("polls", new PollTracker(store, policy, deadLetters, sinkBreakers(settings), clock));
+        Watermarks watermarks = store;
+        registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
         registry.bind("securityEventReader", new SecurityEventReader());
-        registry.bind("riskEventsQuery", new RiskEventsQuery(watermarks,
+        registry.bind("riskEventsQuery", new RiskEventsQuery(watermarks, policy.overlap(),
                 settings.optional("pta.risk-events.filter"), settings.optional("pta.risk-events.sort"),
                 settings.integer("pta.risk-events.page-size", 100, 1, 1000),
                 settings.bool("pta.risk-events.detection-time-filter", false)));
@@ -104,15 +112,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.risk-events.cron");
 
         registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
-        registry.bind("deliveredEvents", MemoryIdempotentRepository.memoryIdempotentRepository(
-                settings.integer("pta.dedup.capacity", 100_000, 1, 100_000_000)));
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("rejectedEvents", new RejectedEvents());
-        registry.bind("deliveryFailures", new DeliveryFailures());
+        registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100)));
         settings.required("pta.sink.rejected.directory");
 
         settings.bool("pta.sink.file.enabled", true);
-        registry.bind("ndjsonFiles", new NdjsonFiles(Path.of(settings.required("pta.sink.file.directory")), clock));
+        registry.bind("ndjsonFiles", new NdjsonFiles(Path.of(settings.required("pta.sink.file.directory")), clock,
+                Math.max(10_000, 4 * policy.checkpointEvents())));
+        settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
+        settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10));
         configureJms(context, settings);
         configureEmail(registry, settings);
         configureWebhook(context, settings);
@@ -165,10 +174,39 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.bool("pta.auth.concurrent-session", true), transport, retryDelay, clock);
     }
 
-    private SecurityEventsQuery securityEventsQuery(Settings settings, Watermarks watermarks) {
+    private DeliveryStore deliveryStore(Settings settings) {
+        String url = settings.required("pta.state.jdbc-url");
+        if (!url.startsWith("jdbc:")) {
+            throw new InvalidConfigurationException("pta.state.jdbc-url",
+                    "expected a JDBC URL such as jdbc:h2:file:./data/state/pta-router or jdbc:postgresql://host/db");
+        }
+        return JdbcDeliveryStore.open(url, settings.string("pta.state.username", ""), settings.secret("pta.state.password"), clock);
+    }
+
+    private static PollTracker.Policy deliveryPolicy(Settings settings) {
+        Duration overlap = settings.duration("pta.delivery.overlap", Duration.ofMinutes(5));
+        Duration retention = settings.duration("pta.delivery.retention", Duration.ofDays(7));
+        if (retention.compareTo(overlap) <= 0) {
+            throw new InvalidConfigurationException("pta.delivery.retention",
+                    "must be longer than pta.delivery.overlap (" + overlap + "), or re-read events would be delivered again");
+        }
+        return new PollTracker.Policy(overlap, retention,
+                settings.integer("pta.delivery.checkpoint-events", 1000, 1, 1_000_000),
+                settings.duration("pta.delivery.checkpoint-interval", Duration.ofSeconds(1)),
+                settings.duration("pta.delivery.park-after", Duration.ofHours(1)));
+    }
+
+    /** One configuration for every sink's circuit breaker; each sink has its own breaker. */
+    private static SinkBreakers sinkBreakers(Settings settings) {
+        return new SinkBreakers(settings.integer("pta.sink.breaker.minimum-calls", 5, 1, 10_000),
+                settings.integer("pta.sink.breaker.failure-rate", 50, 1, 100),
+                settings.duration("pta.sink.breaker.open-for", Duration.ofSeconds(30)));
+    }
+
+    private SecurityEventsQuery securityEventsQuery(Settings settings, Watermarks watermarks, Duration overlap) {
         Optional<String> status = settings.optional("pta.security-events.status")
                 .map(s -> settings.oneOf("pta.security-events.status", null, "open", "closed"));
-        return new SecurityEventsQuery(watermarks,
+        return new SecurityEventsQuery(watermarks, overlap,
                 settings.duration("pta.security-events.initial-lookback", Duration.ofHours(24)),
                 SecurityEventsQuery.Unit.valueOf(settings.oneOf("pta.security-events.from-update-date-unit", "ms", "ms", "s")),
                 SecurityEventsQuery.Since.valueOf(settings.oneOf("pta.security-events.since", "query", "query", "header")),

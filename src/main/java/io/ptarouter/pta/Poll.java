@@ -22,10 +22,32 @@ public final class Poll {
     private final LongAdder failedDeliveries = new LongAdder();
     private final AtomicLong newestEventTime = new AtomicLong(Long.MIN_VALUE);
     private volatile long lowerBound = -1;
+    private final LongAdder parked = new LongAdder();
     private final Map<String, PollBatch> batches = new LinkedHashMap<>();
+    private final PollLedger ledger;
+    private volatile long lastCheckpointNanos = startedNanos;
 
-    public Poll(PtaStream stream) {
+    public Poll(PtaStream stream, PollLedger ledger) {
         this.stream = stream;
+        this.ledger = ledger;
+    }
+
+    /** What this poll delivered, for the sinks to report to. */
+    public PollLedger ledger() {
+        return ledger;
+    }
+
+    long nanosSinceCheckpoint() {
+        return System.nanoTime() - lastCheckpointNanos;
+    }
+
+    void checkpointed(int parkedNow) {
+        parked.add(parkedNow);
+        lastCheckpointNanos = System.nanoTime();
+    }
+
+    public long parked() {
+        return parked.sum();
     }
 
     public PtaStream stream() {

@@ -1,6 +1,8 @@
 package io.ptarouter.pta;
 
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -13,23 +15,50 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.ptarouter.state.Watermarks;
+import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.sink.SinkBreakers;
+import io.ptarouter.state.DeliveryStore;
 
 /**
- * Starts and ends polls: counts what each poll saw, moves the stream's watermark only when the
- * whole answer was read, and tells the operator in one line what happened. The counts are also
- * Micrometer counters ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}})
- * when the CamelContext has a meter registry, as Camel Main has with metrics enabled.
+ * Starts and ends polls, and keeps their account of delivery: an event version is accepted unless
+ * an earlier poll already delivered it everywhere; each sink claims it (or skips it, if it already
+ * has it) and reports what it did; every few events and at the end, a checkpoint records in the
+ * {@link DeliveryStore} what was delivered. The watermark moves at the end of a poll that read the
+ * whole answer, and never past a version that some sink still owes: the next poll reads that event
+ * again, and the sinks that have it skip it. The counts are also Micrometer counters
+ * ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}}) when the
+ * CamelContext has a meter registry, as Camel Main has with metrics enabled.
  */
 public final class PollTracker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PollTracker.class);
 
-    private final Watermarks watermarks;
+    /** Exchange property: the sink a message is being delivered to. */
+    public static final String SINK = "ptaSink";
+    /** Exchange property: the envelope as the router sent it, for the dead-letter store. */
+    public static final String ENVELOPE = "ptaEnvelope";
+    /** Exchange property: whether the event goes on to the source's destination. */
+    public static final String ACCEPTED = "ptaAccepted";
+
+    /** How the poll keeps its account; see application.properties, pta.delivery.*. */
+    public record Policy(Duration overlap, Duration retention, int checkpointEvents, Duration checkpointInterval,
+                         Duration parkAfter) {
+    }
+
+    private final DeliveryStore store;
+    private final Policy policy;
+    private final PollLedger.DeadLetterSink deadLetters;
+    private final SinkBreakers breakers;
+    private final Clock clock;
     private volatile Optional<MeterRegistry> meters;
 
-    public PollTracker(Watermarks watermarks) {
-        this.watermarks = watermarks;
+    public PollTracker(DeliveryStore store, Policy policy, PollLedger.DeadLetterSink deadLetters, SinkBreakers breakers,
+                       Clock clock) {
+        this.store = store;
+        this.breakers = breakers;
+        this.policy = policy;
+        this.deadLetters = deadLetters;
+        this.clock = clock;
     }
 
     public static Poll poll(Exchange exchange) {
@@ -41,7 +70,37 @@ public final class PollTracker {
     }
 
     public void start(Exchange exchange, String stream) {
-        exchange.setProperty(Poll.PROPERTY, new Poll(PtaStream.byId(stream)));
+        PtaStream pta = PtaStream.byId(stream);
+        exchange.setProperty(Poll.PROPERTY, new Poll(pta, new PollLedger(store, pta.id(), breakers)));
+    }
+
+    /** Sets {@value #ACCEPTED}: false when every sink chosen for this version already has it. */
+    public void accept(Exchange exchange) {
+        Poll poll = poll(exchange);
+        // The versions recorded from the start of what this poll re-reads (the overlap window included).
+        poll.ledger().load(poll.lowerBound().orElse(Long.MIN_VALUE));
+        boolean fresh = poll.ledger().accept(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
+                exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
+        if (!fresh) {
+            poll.markDuplicate();
+        }
+        exchange.setProperty(ACCEPTED, fresh);
+    }
+
+    /**
+     * Whether {@code sink} should deliver this message: false when it already has this version. The
+     * sink then owes a report: {@link #delivered}, or a failure through the sinks' error handler.
+     */
+    public boolean claim(Exchange exchange, String sink) {
+        exchange.setProperty(SINK, sink);
+        exchange.setProperty(ENVELOPE, exchange.getMessage().getBody(String.class));
+        return poll(exchange).ledger().claim(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class), sink);
+    }
+
+    /** The sink named by {@value #SINK} accepted the message. */
+    public void delivered(Exchange exchange) {
+        poll(exchange).ledger().delivered(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
+                exchange.getProperty(SINK, String.class));
     }
 
     public void duplicate(Exchange exchange) {
@@ -52,18 +111,73 @@ public final class PollTracker {
         poll(exchange).markDropped();
     }
 
-    public void finish(Exchange exchange) throws IOException {
+    /**
+     * Starts the replay of one dead-letter record, restored on the exchange: a poll of one event that
+     * delivers it to its sink again, whatever was recorded before.
+     */
+    public void startReplay(Exchange exchange) {
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
+        PtaStream pta = PtaStream.byId(exchange.getMessage().getHeader(EventClassifier.STREAM, String.class));
+        Poll poll = new Poll(pta, PollLedger.forReplay(store, pta.id(), breakers));
+        exchange.setProperty(Poll.PROPERTY, poll);
+        poll.ledger().accept(key, exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
+    }
+
+    /** Ends a replay: a sink that failed again gets the record parked again, at once. */
+    public void finishReplay(Exchange exchange) throws Exception {
+        Poll poll = poll(exchange);
+        completeBatches(poll);
+        Instant now = clock.instant();
+        PollLedger.Settled settled = poll.ledger().checkpoint(OptionalLong.empty(), Long.MAX_VALUE, deadLetters, now);
+        LOG.info("replayed {} to {}: {}", exchange.getProperty(EventClassifier.DELIVERY_KEY),
+                exchange.getProperty(SINK), settled.parked() > 0 ? "failed again, parked again" : "delivered");
+    }
+
+    /** Records what is settled when enough events or enough time went by since the last checkpoint. */
+    public void checkpointIfDue(Exchange exchange) throws Exception {
+        Poll poll = poll(exchange);
+        if (poll.ledger().openEvents() >= policy.checkpointEvents()
+            || poll.nanosSinceCheckpoint() >= policy.checkpointInterval().toNanos()) {
+            checkpoint(poll, OptionalLong.empty());
+        }
+    }
+
+    private PollLedger.Settled checkpoint(Poll poll, OptionalLong newestEventTime) throws Exception {
+        completeBatches(poll);
+        Instant now = clock.instant();
+        PollLedger.Settled settled = poll.ledger().checkpoint(newestEventTime,
+                now.minus(policy.parkAfter()).toEpochMilli(), deadLetters, now);
+        poll.checkpointed(settled.parked());
+        return settled;
+    }
+
+    private static void completeBatches(Poll poll) {
+        try {
+            // What the sinks hold in batches is made durable (or reported failed) before anything is recorded.
+            poll.completeBatches();
+        } catch (IOException e) {
+            LOG.warn("{} poll: a sink could not complete its batch: {}; its events are retried", poll.stream().id(),
+                    e.getMessage());
+        }
+    }
+
+    public void finish(Exchange exchange) throws Exception {
         Poll poll = poll(exchange);
         String stream = poll.stream().id();
-        // What the sinks wrote is made durable first; if that fails, the poll fails and the watermark stays.
-        poll.completeBatches();
         if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
             // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
+            checkpoint(poll, OptionalLong.empty());
             LOG.warn("{} poll stopped after {} events with pages left unread (shutting down); watermark stays at {}",
-                    stream, poll.received(), describe(watermarks.get(stream)));
+                    stream, poll.received(), describe(store.get(stream)));
             return;
         }
-        poll.newestEventTime().ifPresent(newest -> watermarks.advance(stream, newest));
+        PollLedger.Settled settled = checkpoint(poll, poll.newestEventTime());
+        settled.watermark().ifPresent(mark -> {
+            int forgotten = store.expire(stream, mark - policy.overlap().toMillis(), clock.instant().minus(policy.retention()));
+            if (forgotten > 0) {
+                LOG.debug("{}: forgot {} delivery records past the retention", stream, forgotten);
+            }
+        });
         long fresh = poll.received() - poll.duplicates() - poll.dropped() - poll.rejected();
         meters(exchange).ifPresent(registry -> {
             count(registry, "pta.events", stream, "outcome", "new", fresh);
@@ -71,12 +185,15 @@ public final class PollTracker {
             count(registry, "pta.events", stream, "outcome", "dropped", poll.dropped());
             count(registry, "pta.events", stream, "outcome", "rejected", poll.rejected());
             count(registry, "pta.events", stream, "outcome", "delivery_failed", poll.failedDeliveries());
+            count(registry, "pta.events", stream, "outcome", "parked", poll.parked());
             count(registry, "pta.polls", stream, "result", "ok", 1);
         });
+        String owed = settled.owed() == 0 && poll.ledger().oldestUnfinished().isEmpty() ? ""
+                : "; some sinks still owe events from " + describe(poll.ledger().oldestUnfinished()) + ", read again next poll";
         LOG.info("polled {} {} in {} ms: {} new, {} already delivered, {} below minimum score, {} rejected, "
-                 + "{} failed deliveries; watermark {}",
+                 + "{} failed deliveries, {} parked; watermark {}{}",
                 poll.received(), stream, poll.elapsedMillis(), fresh, poll.duplicates(), poll.dropped(),
-                poll.rejected(), poll.failedDeliveries(), describe(watermarks.get(stream)));
+                poll.rejected(), poll.failedDeliveries(), poll.parked(), describe(store.get(stream)), owed);
     }
 
     public void abort(Exchange exchange) {
@@ -89,15 +206,14 @@ public final class PollTracker {
         }
         String stream = poll.stream().id();
         try {
-            poll.completeBatches(); // what was delivered before the failure stays delivered
-        } catch (IOException e) {
-            LOG.error("{} poll: completing the sinks' writes failed too: {}", stream, e.getMessage());
+            checkpoint(poll, OptionalLong.empty()); // what was delivered before the failure stays delivered
+        } catch (Exception e) {
+            LOG.error("{} poll: recording what was delivered failed too: {}", stream, e.getMessage());
         }
         meters(exchange).ifPresent(registry -> count(registry, "pta.polls", stream, "result", "failed", 1));
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
-                stream, poll.received(), poll.elapsedMillis(), reason, describe(watermarks.get(stream)));
+                stream, poll.received(), poll.elapsedMillis(), reason, describe(store.get(stream)));
     }
-
     private Optional<MeterRegistry> meters(Exchange exchange) {
         if (meters == null) {
             meters = Optional.ofNullable(MicrometerUtils.getMeterRegistryFromCamelRegistry(

@@ -1,5 +1,6 @@
 package io.ptarouter.pta;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,14 +19,16 @@ public final class RiskEventsQuery {
     public static final String PAGE = "ptaPage";
 
     private final Watermarks watermarks;
+    private final Duration overlap;
     private final Optional<String> filter;
     private final Optional<String> sort;
     private final int pageSize;
     private final boolean detectionTimeFilter;
 
-    public RiskEventsQuery(Watermarks watermarks, Optional<String> filter, Optional<String> sort, int pageSize,
-                           boolean detectionTimeFilter) {
+    public RiskEventsQuery(Watermarks watermarks, Duration overlap, Optional<String> filter, Optional<String> sort,
+                           int pageSize, boolean detectionTimeFilter) {
         this.watermarks = watermarks;
+        this.overlap = overlap;
         this.filter = filter;
         this.sort = sort;
         this.pageSize = pageSize;
@@ -52,8 +55,10 @@ public final class RiskEventsQuery {
         if (mark.isEmpty()) {
             return filter;
         }
-        poll.lowerBound(mark.getAsLong());
-        String since = "detectionTime gte \"" + mark.getAsLong() + "\"";
+        // Re-read the overlap window: what was delivered there is recognised and skipped.
+        long from = mark.getAsLong() - overlap.toMillis();
+        poll.lowerBound(from);
+        String since = "detectionTime gte \"" + from + "\"";
         return Optional.of(filter.map(f -> f + " AND " + since).orElse(since));
     }
 }

@@ -12,7 +12,7 @@ import io.ptarouter.state.Watermarks;
 
 /**
  * Builds the query of {@code GET .../pta/API/Events/}: the lower bound is the stream's watermark
- * (or now minus the first-poll look-back), in milliseconds (PTA 11.3+) or seconds, sent as the
+ * less the overlap window (or now minus the first-poll look-back), in milliseconds (PTA 11.3+) or seconds, sent as the
  * {@code fromUpdateDate} parameter or, before 11.3, as the {@code lastUpdatedEventDate} header.
  */
 public final class SecurityEventsQuery {
@@ -24,6 +24,7 @@ public final class SecurityEventsQuery {
     public enum Since { query, header }
 
     private final Watermarks watermarks;
+    private final Duration overlap;
     private final Duration initialLookback;
     private final Unit unit;
     private final Since since;
@@ -31,9 +32,10 @@ public final class SecurityEventsQuery {
     private final Optional<String> accountId;
     private final Clock clock;
 
-    public SecurityEventsQuery(Watermarks watermarks, Duration initialLookback, Unit unit, Since since,
+    public SecurityEventsQuery(Watermarks watermarks, Duration overlap, Duration initialLookback, Unit unit, Since since,
                                Optional<String> status, Optional<String> accountId, Clock clock) {
         this.watermarks = watermarks;
+        this.overlap = overlap;
         this.initialLookback = initialLookback;
         this.unit = unit;
         this.since = since;
@@ -44,7 +46,10 @@ public final class SecurityEventsQuery {
 
     public void prepare(Exchange exchange) {
         Poll poll = PollTracker.poll(exchange);
-        long fromMillis = watermarks.get(poll.stream().id()).orElseGet(() -> clock.millis() - initialLookback.toMillis());
+        // Re-read the overlap window before the watermark, so that equal timestamps and clock skew lose
+        // nothing: what was delivered there is recognised and skipped.
+        long fromMillis = watermarks.get(poll.stream().id()).stream().map(mark -> mark - overlap.toMillis()).findFirst()
+                .orElseGet(() -> clock.millis() - initialLookback.toMillis());
         poll.lowerBound(fromMillis);
         String bound = Long.toString(unit == Unit.ms ? fromMillis : fromMillis / 1000);
 

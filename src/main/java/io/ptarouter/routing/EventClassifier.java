@@ -36,6 +36,8 @@ public final class EventClassifier {
     public static final String UPDATE = "ptaUpdate";
     public static final String ACCOUNT = "ptaAccount";
     public static final String DELIVERY_KEY = "ptaDeliveryKey";
+    /** Exchange property: the version's event time in epoch ms. */
+    public static final String EVENT_TIME_MILLIS = "ptaEventTimeMillis";
     /** The event as received, kept for the rejected-events file when classification fails. */
     public static final String RAW_EVENT = "ptaRawEvent";
 
@@ -77,6 +79,7 @@ public final class EventClassifier {
         message.setHeader(ACCOUNT, metadata.account());
         message.setHeader(DELIVERY_KEY, metadata.deliveryKey());
         exchange.setProperty(DELIVERY_KEY, metadata.deliveryKey()); // survives the sinks' header clean-up
+        exchange.setProperty(EVENT_TIME_MILLIS, metadata.eventTimeMillis());
         message.setBody(json.writeValueAsString(envelope(metadata, severity, event)));
     }
 

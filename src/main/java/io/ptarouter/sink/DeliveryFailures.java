@@ -3,42 +3,90 @@ package io.ptarouter.sink;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.http.base.HttpOperationFailedException;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
 
 /**
- * Reports a sink that did not accept an event, in one line an operator can act on. HTTP failures
- * are reported by status only: a webhook URL often carries its secret in the path or query.
+ * What happens when a sink does not accept an event. {@link #shouldRetry} tells Camel's redelivery
+ * whether another attempt now can help (not when the receiver refused this event for good); {@link #report} then reports the failure in one line an
+ * operator can act on and tells the poll's ledger, which retries it next poll or parks it in the
+ * dead-letter store. HTTP failures are reported by status only: a webhook URL often carries its
+ * secret in the path or query.
  */
 public final class DeliveryFailures {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryFailures.class);
 
-    public void report(Exchange exchange) {
-        PollTracker.poll(exchange).markDeliveryFailed();
-        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String reason;
-        if (cause instanceof HttpOperationFailedException http) {
-            reason = "the receiver answered HTTP " + http.getStatusCode();
-        } else if (cause == null) {
-            reason = "unknown error";
-        } else {
-            reason = describe(cause);
-            Throwable root = rootCause(cause);
-            if (root != cause) {
-                // "Could not connect to SMTP host" alone hides that the server's certificate was refused
-                reason += " (" + describe(root) + ")";
-            }
-        }
-        String sink = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, "a sink", String.class);
-        LOG.error("{} did not deliver {}: {}", sink,
-                exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class), reason);
+    private final int maxRedeliveries;
+
+    /** {@code maxRedeliveries}: attempts after the first (Camel's retryWhile replaces its own count). */
+    public DeliveryFailures(int maxRedeliveries) {
+        this.maxRedeliveries = maxRedeliveries;
     }
 
-    private static String describe(Throwable e) {
+    /** Camel's redelivery asks before each new attempt. */
+    public boolean shouldRetry(Exchange exchange) {
+        int next = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 1, Integer.class);
+        // Camel counts the attempt about to be made: 1 before the first redelivery.
+        return next <= maxRedeliveries && !isPermanent(exchange.getException());
+    }
+
+    public void report(Exchange exchange) {
+        Poll poll = PollTracker.poll(exchange);
+        poll.markDeliveryFailed();
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String sink = exchange.getProperty(PollTracker.SINK, String.class);
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class);
+        boolean permanent = isPermanent(cause);
+        if (sink != null) {
+            poll.ledger().failed(key, sink, exchange.getProperty(PollTracker.ENVELOPE, String.class), cause, permanent);
+        }
+        String route = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, "a sink", String.class);
+        LOG.error("{} did not deliver {}: {}{}", route, key, describe(cause),
+                permanent ? " (refused for good: parked in the dead-letter store)" : " (retried next poll)");
+    }
+
+    /** How a failure is named in logs and in the dead-letter store: never a URL, which may carry a secret. */
+    public static String describe(Throwable cause) {
+        if (cause instanceof HttpOperationFailedException http) {
+            return "the receiver answered HTTP " + http.getStatusCode();
+        }
+        if (cause == null) {
+            return "unknown error";
+        }
+        String reason = name(cause);
+        Throwable root = rootCause(cause);
+        if (root != cause) {
+            // "Could not connect to SMTP host" alone hides that the server's certificate was refused
+            reason += " (" + name(root) + ")";
+        }
+        return reason;
+    }
+
+    /** A refusal that no retry can change: an HTTP 4xx other than 408, 425 and 429, an SMTP 5xx. */
+    static boolean isPermanent(Throwable cause) {
+        for (Throwable e = cause; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof HttpOperationFailedException http) {
+                int status = http.getStatusCode();
+                return status >= 400 && status < 500 && status != 408 && status != 425 && status != 429;
+            }
+            if (e instanceof SMTPSendFailedException smtp) {
+                return smtp.getReturnCode() >= 500;
+            }
+            if (e instanceof SMTPAddressFailedException smtp) {
+                return smtp.getReturnCode() >= 500;
+            }
+        }
+        return false;
+    }
+
+    private static String name(Throwable e) {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 

@@ -1,6 +1,10 @@
 package io.ptarouter.sink;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +55,8 @@ public final class EmailComposer {
         message.setHeader("From", from);
         message.setHeader("To", String.join(", ", to));
         message.setHeader("Subject", oneLine(subject.render(values, UnaryOperator.identity())));
+        // The same event version always has the same Message-ID: a mail sent again after a crash is recognisable.
+        message.setHeader("Message-ID", messageId(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class)));
         message.setHeader(MailConstants.MAIL_ALTERNATIVE_BODY, text.render(values, UnaryOperator.identity()));
         message.setBody(html.render(values, MessageTemplate::escapeHtml));
     }
@@ -71,6 +77,16 @@ public final class EmailComposer {
         JsonNode envelope = json.readTree(message.getBody(String.class));
         values.put("event", json.writerWithDefaultPrettyPrinter().writeValueAsString(envelope.path("event")));
         return values;
+    }
+
+    /** {@code <hex SHA-256 of "<deliveryKey>/email">@pta-router>}: stable, and free of event data. */
+    public static String messageId(String deliveryKey) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest((deliveryKey + "/email").getBytes(StandardCharsets.UTF_8));
+            return "<" + HexFormat.of().formatHex(digest) + "@pta-router>";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private static String header(Message message, String name) {

@@ -21,6 +21,7 @@ import jakarta.jms.TextMessage;
 import org.apache.camel.Exchange;
 
 import io.ptarouter.pta.PollBatch;
+import io.ptarouter.pta.PollLedger;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
 
@@ -30,13 +31,16 @@ import io.ptarouter.routing.EventClassifier;
  * the broker has not yet acknowledged, and waits for every acknowledgement when it ends, before
  * the watermark moves: the broker's journal syncs cover many messages instead of one each. Each
  * message carries Artemis' duplicate-detection id, derived from the event version, so a message
- * sent again after a failure or a restart is dropped by the broker. (Transactions would batch too,
+ * sent again after a failure or a restart is dropped by the broker. Each acknowledgement is reported
+ * to the poll's ledger; a message the broker never acknowledged stays owed and is sent again. (Transactions would batch too,
  * but Artemis fails a whole commit for one duplicate, taking the new messages with it.)
  */
 public final class JmsBatches {
 
     /** Artemis' duplicate-detection property (org.apache.activemq.artemis.api.core.Message.HDR_DUPLICATE_DETECTION_ID). */
     public static final String DUPLICATE_ID = "_AMQ_DUPL_ID";
+    private static final String SINK = "jms";
+    private static final String SUFFIX = "/" + SINK;
 
     private final ConnectionFactory connections;
     private final String queue;
@@ -51,7 +55,8 @@ public final class JmsBatches {
     }
 
     public void send(Exchange exchange) throws InterruptedException {
-        Batch batch = PollTracker.poll(exchange).batch("jms", Batch::new);
+        PollLedger ledger = PollTracker.poll(exchange).ledger();
+        Batch batch = PollTracker.poll(exchange).batch(SINK, () -> new Batch(ledger));
         TextMessage message = batch.jms.createTextMessage(exchange.getMessage().getBody(String.class));
         try {
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
@@ -60,7 +65,7 @@ public final class JmsBatches {
                 }
             }
             message.setStringProperty(DUPLICATE_ID,
-                    exchange.getMessage().getHeader(EventClassifier.DELIVERY_KEY, String.class) + "/jms");
+                    exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class) + SUFFIX);
         } catch (JMSException e) {
             throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
@@ -70,11 +75,16 @@ public final class JmsBatches {
     /** One poll's session and the acknowledgements it still waits for. */
     private final class Batch implements PollBatch, CompletionListener {
 
+        private final PollLedger ledger;
         private final JMSContext jms = connections.createContext(JMSContext.AUTO_ACKNOWLEDGE);
         private final JMSProducer producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT).setAsync(this);
         private final Queue destination = jms.createQueue(queue);
         private final Semaphore inFlight = new Semaphore(maxInFlight);
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+        Batch(PollLedger ledger) {
+            this.ledger = ledger;
+        }
 
         void send(TextMessage message) throws InterruptedException {
             if (!inFlight.tryAcquire(acknowledgementTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -90,13 +100,38 @@ public final class JmsBatches {
 
         @Override
         public void onCompletion(Message message) {
-            inFlight.release();
+            try {
+                ledger.delivered(keyOf(message), SINK);
+            } finally {
+                inFlight.release();
+            }
         }
 
         @Override
         public void onException(Message message, Exception exception) {
-            failure.compareAndSet(null, exception);
-            inFlight.release();
+            try {
+                failure.compareAndSet(null, exception);
+                ledger.failed(keyOf(message), SINK, textOf(message), exception, false);
+            } finally {
+                inFlight.release();
+            }
+        }
+
+        private static String keyOf(Message message) {
+            try {
+                String id = message.getStringProperty(DUPLICATE_ID);
+                return id.substring(0, id.length() - SUFFIX.length());
+            } catch (JMSException e) {
+                throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
+            }
+        }
+
+        private static String textOf(Message message) {
+            try {
+                return ((TextMessage) message).getText();
+            } catch (JMSException e) {
+                return null;
+            }
         }
 
         @Override

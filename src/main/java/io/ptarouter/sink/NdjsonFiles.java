@@ -1,6 +1,17 @@
 package io.ptarouter.sink;
 
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -14,78 +25,190 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollBatch;
+import io.ptarouter.pta.PollLedger;
+import io.ptarouter.pta.PtaJson;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
 
 /**
  * The file sink: one NDJSON line per event in {@code <directory>/<stream>-<yyyy-MM-dd>.ndjson}
- * (UTC). A poll keeps each file open with a large buffer and, when it ends, flushes and fsyncs
- * it before the watermark moves. Camel's file component opens and closes the file for every
- * event and never forces it to disk, which is both slow and not durable.
+ * (UTC). A poll keeps each file open with a large buffer and, at each checkpoint, flushes and
+ * fsyncs it before the lines count as delivered. Camel's file component opens and closes the file
+ * for every event and never forces it to disk, which is both slow and not durable.
+ * <p>
+ * After a crash, a file may end with lines that were written but not yet recorded as delivered,
+ * and with a torn last line. The first time this process opens a file, it cuts the torn line off
+ * and reads the versions of the last lines, so that the events the next poll sends again are not
+ * written twice.
  */
 public final class NdjsonFiles {
 
+    private static final Logger LOG = LoggerFactory.getLogger(NdjsonFiles.class);
     private static final int BUFFER = 256 * 1024;
+    private static final String SINK = "file";
 
     private final Path directory;
     private final Clock clock;
+    private final int recoverLines;
+    private final ObjectMapper json = PtaJson.mapper();
+    /** Per file opened by this process, the versions found at its end when it was first opened. */
+    private final Map<Path, Set<String>> foundAtEnd = new ConcurrentHashMap<>();
 
-    public NdjsonFiles(Path directory, Clock clock) {
+    /** {@code recoverLines}: how many lines at the end of a file are checked after a restart. */
+    public NdjsonFiles(Path directory, Clock clock, int recoverLines) {
         this.directory = directory;
         this.clock = clock;
+        this.recoverLines = recoverLines;
     }
 
     public void append(Exchange exchange) throws IOException {
         Poll poll = PollTracker.poll(exchange);
         String stream = exchange.getMessage().getHeader(EventClassifier.STREAM, String.class);
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
         String line = exchange.getMessage().getBody(String.class);
         // The stream name comes from the poll, never from event data, so it cannot steer the path.
         Path file = directory.resolve(stream + "-" + LocalDate.now(clock) + ".ndjson");
-        poll.batch("file", Batch::new).writer(file).append(line).append('\n');
+        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger()));
+        if (foundAtEnd.computeIfAbsent(file, this::recover).contains(key)) {
+            batch.alreadyWritten(key);
+        } else {
+            batch.write(file, key, line);
+        }
     }
 
-    /** The files one poll has open. */
+    /** Cuts a torn last line off and returns the versions of the last lines of the file. */
+    private Set<String> recover(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Set.of();
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long end = endOfLastLine(channel);
+            if (end < channel.size()) {
+                LOG.warn("{} ended with a torn line ({} bytes, from an interrupted run); cut off, the event is written again",
+                        file, channel.size() - end);
+                channel.truncate(end);
+                channel.force(false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot check the end of " + file + ": " + e.getMessage(), e);
+        }
+        Deque<String> keys = new ArrayDeque<>();
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                String key = keyOf(line);
+                if (key != null) {
+                    keys.addLast(key);
+                    if (keys.size() > recoverLines) {
+                        keys.removeFirst();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return new HashSet<>(keys);
+    }
+
+    private static long endOfLastLine(FileChannel channel) throws IOException {
+        ByteBuffer block = ByteBuffer.allocate(8192);
+        long position = channel.size();
+        while (position > 0) {
+            int length = (int) Math.min(block.capacity(), position);
+            position -= length;
+            block.clear().limit(length);
+            channel.read(block, position);
+            for (int i = length - 1; i >= 0; i--) {
+                if (block.get(i) == '\n') {
+                    return position + i + 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The delivery key of an envelope line, or null if the line is not one. */
+    private String keyOf(String line) {
+        try {
+            JsonNode metadata = json.readTree(line).path("metadata");
+            if (metadata.path("stream").isTextual() && metadata.path("id").isTextual() && metadata.has("version")) {
+                return metadata.path("stream").asText() + "/" + metadata.path("id").asText() + "/"
+                       + metadata.path("version").asText();
+            }
+        } catch (IOException e) {
+            // not an envelope: ignored, it cannot be one of ours
+        }
+        return null;
+    }
+
+    /** The files one poll has open since its last checkpoint, and what went into them. */
     private static final class Batch implements PollBatch {
 
+        private final PollLedger ledger;
         private final Map<Path, OpenFile> open = new LinkedHashMap<>();
+        private final List<String> skipped = new ArrayList<>();
 
-        BufferedWriter writer(Path file) throws IOException {
+        Batch(PollLedger ledger) {
+            this.ledger = ledger;
+        }
+
+        void write(Path file, String key, String line) throws IOException {
             OpenFile handle = open.get(file);
             if (handle == null) {
                 Files.createDirectories(file.getParent());
                 FileOutputStream out = new FileOutputStream(file.toFile(), true);
                 handle = new OpenFile(out.getChannel(),
-                        new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), BUFFER));
+                        new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), BUFFER), new ArrayList<>());
                 open.put(file, handle);
             }
-            return handle.writer();
+            handle.writer().append(line).append('\n');
+            handle.lines().add(new Line(key, line));
+        }
+
+        void alreadyWritten(String key) {
+            skipped.add(key);
         }
 
         @Override
         public void complete() throws IOException {
             IOException failure = null;
-            for (OpenFile handle : open.values()) {
+            for (String key : skipped) {
+                ledger.delivered(key, SINK);
+            }
+            for (Map.Entry<Path, OpenFile> entry : open.entrySet()) {
+                OpenFile handle = entry.getValue();
                 try (BufferedWriter writer = handle.writer()) {
                     writer.flush();
                     handle.channel().force(false);
+                    handle.lines().forEach(written -> ledger.delivered(written.key(), SINK));
                 } catch (IOException e) {
+                    IOException named = new IOException("cannot write " + entry.getKey() + ": " + e.getMessage(), e);
+                    handle.lines().forEach(written -> ledger.failed(written.key(), SINK, written.line(), named, false));
                     if (failure == null) {
-                        failure = e;
+                        failure = named;
                     } else {
-                        failure.addSuppressed(e);
+                        failure.addSuppressed(named);
                     }
                 }
             }
             open.clear();
+            skipped.clear();
             if (failure != null) {
                 throw failure;
             }
         }
     }
 
-    private record OpenFile(FileChannel channel, BufferedWriter writer) {
+    private record OpenFile(FileChannel channel, BufferedWriter writer, List<Line> lines) {
+    }
+
+    private record Line(String key, String line) {
     }
 }

@@ -68,5 +68,7 @@ public final class WebhookRequest {
         message.setHeader(Exchange.CONTENT_TYPE, "application/json; charset=UTF-8");
         metadata.forEach(message::setHeader);
         extraHeaders.forEach(message::setHeader);
+        // Stable per event version: a receiver that honours it ignores a call sent again after a crash.
+        message.setHeader("Idempotency-Key", exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class) + "/webhook");
     }
 }

@@ -1,0 +1,218 @@
+package io.ptarouter.pta;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+
+import io.ptarouter.sink.SinkBreakers;
+import io.ptarouter.state.DeliveryStore;
+import io.ptarouter.state.DeliveryStore.Delivery;
+
+/**
+ * One poll's account of delivery: for each event version it accepted, the sinks the router sent it
+ * to and what each one did with it. The sinks report here (some only when their batch completes);
+ * a checkpoint records in the {@link DeliveryStore} what was accepted, in one transaction, and keeps
+ * in memory only what is still open. Thread-safe: webhook lanes and JMS acknowledgements report
+ * from their own threads.
+ */
+public final class PollLedger {
+
+    /** What became of one sink's copy of an event. */
+    public enum Outcome { DELIVERED, FAILED, PARKED }
+
+    /** A sink that failed for good with one event version, to be parked in the dead-letter store. */
+    public record Failure(String key, String sink, long eventTimeMillis, String envelope, Throwable cause,
+                          boolean permanent) {
+    }
+
+    /** Where failures that cannot wait any longer go; they count as handled once parked. */
+    @FunctionalInterface
+    public interface DeadLetterSink {
+        void park(String stream, List<Failure> failures, Instant now) throws Exception;
+    }
+
+    /** Versions recorded during this poll that are remembered in memory, in case the answer repeats them. */
+    private static final int RECENT = 50_000;
+
+    private final DeliveryStore store;
+    private final String stream;
+    private final SinkBreakers breakers;
+    private Map<String, Set<String>> recorded;
+    private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+            return size() > RECENT;
+        }
+    };
+    private final Map<String, Entry> open = new LinkedHashMap<>();
+    private final List<String> seenAgain = new ArrayList<>();
+    private long oldestUnfinished = Long.MAX_VALUE;
+
+    PollLedger(DeliveryStore store, String stream, SinkBreakers breakers) {
+        this.store = store;
+        this.stream = stream;
+        this.breakers = breakers;
+    }
+
+    /** A ledger that ignores what was recorded before: a replay delivers again on purpose. */
+    static PollLedger forReplay(DeliveryStore store, String stream, SinkBreakers breakers) {
+        PollLedger ledger = new PollLedger(store, stream, breakers);
+        ledger.recorded = Map.of();
+        return ledger;
+    }
+
+    /** Reads, once per poll, what earlier polls delivered from {@code fromEventTime} on. */
+    synchronized void load(long fromEventTime) {
+        if (recorded == null) {
+            recorded = store.deliveredSince(stream, fromEventTime);
+        }
+    }
+
+    /** False when every sink chosen for this version already has it (an earlier poll, an earlier run). */
+    public synchronized boolean accept(String key, long eventTimeMillis) {
+        load(Long.MIN_VALUE);
+        Set<String> sinks = recordedSinks(key);
+        if (sinks != null && sinks.contains(DeliveryStore.DONE)) {
+            seenAgain.add(key);
+            return false;
+        }
+        open.computeIfAbsent(key, k -> new Entry(eventTimeMillis));
+        return true;
+    }
+
+    /** False when this sink already has this version; otherwise the sink is expected to report on it. */
+    public synchronized boolean claim(String key, String sink) {
+        Entry entry = open.get(key);
+        if (entry == null) {
+            // Not accepted by this poll (a replay, an embedder's own route): nothing to track.
+            return true;
+        }
+        Set<String> sinks = recordedSinks(key);
+        if (sinks != null && sinks.contains(sink)) {
+            return false;
+        }
+        CallNotPermittedException refusal = breakers.refusal(sink);
+        if (refusal != null) {
+            // The sink's breaker is open: the event is owed to it and waits for a later poll.
+            entry.outcomes.put(sink, Outcome.FAILED);
+            entry.failures.put(sink, new Failure(key, sink, entry.eventTime, null, refusal, false));
+            return false;
+        }
+        entry.outcomes.put(sink, null);
+        return true;
+    }
+
+    public synchronized void delivered(String key, String sink) {
+        Entry entry = open.get(key);
+        if (entry != null && entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) != Outcome.DELIVERED) {
+            entry.outcomes.put(sink, Outcome.DELIVERED);
+            entry.failures.remove(sink);
+            breakers.succeeded(sink);
+        }
+    }
+
+    /** A sink gave up on this version; {@code permanent} when retrying can never help (an HTTP 400, say). */
+    public synchronized void failed(String key, String sink, String envelope, Throwable cause, boolean permanent) {
+        Entry entry = open.get(key);
+        if (entry != null && entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) == null) {
+            entry.outcomes.put(sink, Outcome.FAILED);
+            entry.failures.put(sink, new Failure(key, sink, entry.eventTime, envelope, cause, permanent));
+            breakers.failed(sink, cause);
+        }
+    }
+
+    public synchronized int openEvents() {
+        return open.size();
+    }
+
+    /**
+     * Records what is settled: each sink that accepted a version, and {@link DeliveryStore#DONE} for a
+     * version no sink still owes. A failure is parked when it is permanent or its version is older than
+     * {@code parkBefore} (epoch ms), else it stays owed and holds the watermark back so the next poll
+     * reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
+     * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.
+     */
+    synchronized Settled checkpoint(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters,
+                                    Instant now) throws Exception {
+        List<Failure> toPark = new ArrayList<>();
+        for (Entry entry : open.values()) {
+            for (Failure failure : entry.failures.values()) {
+                if (failure.permanent() || failure.eventTimeMillis() < parkBefore) {
+                    toPark.add(failure);
+                }
+            }
+        }
+        if (!toPark.isEmpty()) {
+            deadLetters.park(stream, toPark, now); // durable before anything is marked as handled
+            for (Failure failure : toPark) {
+                open.get(failure.key()).outcomes.put(failure.sink(), Outcome.PARKED);
+            }
+        }
+        List<Delivery> deliveries = new ArrayList<>();
+        int owed = 0;
+        for (Map.Entry<String, Entry> e : open.entrySet()) {
+            String key = e.getKey();
+            Entry entry = e.getValue();
+            boolean done = true;
+            for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
+                if (outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED) {
+                    deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
+                } else {
+                    done = false;
+                }
+            }
+            if (done) {
+                deliveries.add(new Delivery(key, DeliveryStore.DONE, entry.eventTime));
+            } else {
+                owed++;
+                oldestUnfinished = Math.min(oldestUnfinished, entry.eventTime);
+            }
+        }
+        OptionalLong watermark = OptionalLong.empty();
+        if (newestEventTime.isPresent()) {
+            watermark = OptionalLong.of(oldestUnfinished == Long.MAX_VALUE ? newestEventTime.getAsLong()
+                    : Math.min(newestEventTime.getAsLong(), oldestUnfinished - 1));
+        }
+        store.commit(stream, deliveries, watermark);
+        if (!seenAgain.isEmpty()) {
+            store.touch(stream, seenAgain, now);
+            seenAgain.clear();
+        }
+        // What is recorded leaves the open entries; a bounded memory of it covers an answer that repeats itself.
+        for (Delivery delivery : deliveries) {
+            recent.computeIfAbsent(delivery.key(), k -> new HashSet<>(recorded.getOrDefault(k, Set.of()))).add(delivery.sink());
+        }
+        open.clear();
+        return new Settled(toPark.size(), owed, watermark);
+    }
+
+    /** The oldest event time some sink still owes, if any: the watermark must stay below it. */
+    synchronized OptionalLong oldestUnfinished() {
+        return oldestUnfinished == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(oldestUnfinished);
+    }
+
+    private Set<String> recordedSinks(String key) {
+        Set<String> now = recent.get(key);
+        return now != null ? now : recorded.get(key);
+    }
+
+    record Settled(int parked, int owed, OptionalLong watermark) {
+    }
+
+    private static final class Entry {
+        final long eventTime;
+        final Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        final Map<String, Failure> failures = new LinkedHashMap<>();
+
+        Entry(long eventTime) {
+            this.eventTime = eventTime;
+        }
+    }
+}

@@ -70,7 +70,11 @@ class ConfigurationValidationTest {
                 bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "30S")),
                 bad("pta.security-events.initial-lookback", Map.of("pta.security-events.initial-lookback", "P1D")),
                 bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "99999999999999999999s")),
-                bad("pta.dedup.capacity", Map.of("pta.dedup.capacity", "many")));
+                bad("pta.delivery.checkpoint-events", Map.of("pta.delivery.checkpoint-events", "many")),
+                bad("pta.delivery.retention", Map.of("pta.delivery.retention", "1m")),
+                bad("pta.state.jdbc-url", Map.of("pta.state.jdbc-url", "postgres://db/x")),
+                bad("pta.sink.breaker.failure-rate", Map.of("pta.sink.breaker.failure-rate", "150")),
+                bad("pta.sink.max-redeliveries", Map.of("pta.sink.max-redeliveries", "-1")));
     }
 
     private static Arguments bad(String key, Map<String, String> settings) {

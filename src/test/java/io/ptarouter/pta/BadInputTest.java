@@ -94,7 +94,7 @@ class BadInputTest extends RouterTestSupport {
         poll(STREAM);
 
         assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue())
-                .as("the poll after the failed one reads from the old watermark").isEqualTo(Long.toString(T0));
+                .as("the poll after the failed one reads from the old watermark").isEqualTo(Long.toString(T0 - OVERLAP_MILLIS));
         assertThat(fileIds()).containsExactlyInAnyOrder(Events.id(1), Events.id(2), Events.id(3), Events.id(4));
         assertThat(jmsMessages()).hasSize(4);
         assertThat(watermark()).hasValue(T0 + 3);
@@ -114,7 +114,7 @@ class BadInputTest extends RouterTestSupport {
 
         log.clear();
         pollOnce(event(2, T0 + 5));
-        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0));
+        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0 - OVERLAP_MILLIS));
         assertThat(log.errors()).isEmpty();
         assertThat(fileIds()).containsExactly(Events.id(1), Events.id(2));
         assertThat(watermark()).hasValue(T0 + 5);
@@ -155,11 +155,11 @@ class BadInputTest extends RouterTestSupport {
 
         stubSecurityEvents(answer);
         poll(STREAM);
-        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0));
+        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0 - OVERLAP_MILLIS));
         poll(STREAM);
 
         assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue())
-                .as("fromUpdateDate of the poll after the empty one").isEqualTo(Long.toString(T0));
+                .as("fromUpdateDate of the poll after the empty one").isEqualTo(Long.toString(T0 - OVERLAP_MILLIS));
         assertThat(log.errors()).isEmpty();
         assertThat(log.infos()).filteredOn(l -> l.startsWith("polled 0 security-events")).hasSize(2);
         assertThat(fileIds()).containsExactly(Events.id(1));

@@ -166,7 +166,7 @@ class RiskEventsPaginationTest {
             assertThat(requests).hasSize(2);
             assertThat(param(requests.get(0), "filter")).isEqualTo(DEFAULT_FILTER);
             assertThat(param(requests.get(1), "filter"))
-                    .isEqualTo(DEFAULT_FILTER + " AND detectionTime gte \"" + newest + "\"");
+                    .isEqualTo(DEFAULT_FILTER + " AND detectionTime gte \"" + (newest - OVERLAP_MILLIS) + "\"");
             assertThat(requests.get(1).getUrl()).doesNotContain("+");
             assertThat(deliveredIds()).containsExactlyInAnyOrder("r-1", "r-2", "r-3");
         }

@@ -74,7 +74,7 @@ class SecurityEventsQueryTest {
             clock.advance(Duration.ofMinutes(10));
             poll(STREAM);
 
-            assertThat(param(request(1), "fromUpdateDate")).isEqualTo(Long.toString(newest));
+            assertThat(param(request(1), "fromUpdateDate")).isEqualTo(Long.toString(newest - OVERLAP_MILLIS));
         }
 
         @Test
@@ -136,7 +136,7 @@ class SecurityEventsQueryTest {
             poll(STREAM);
 
             assertThat(param(request(0), "fromUpdateDate")).isEqualTo(Long.toString(LOOKBACK_START / 1000));
-            assertThat(param(request(1), "fromUpdateDate")).isEqualTo(Long.toString(newest / 1000));
+            assertThat(param(request(1), "fromUpdateDate")).isEqualTo(Long.toString((newest - OVERLAP_MILLIS) / 1000));
         }
     }
 
@@ -176,7 +176,7 @@ class SecurityEventsQueryTest {
 
             assertThat(request(0).getHeader("lastUpdatedEventDate")).isEqualTo(Long.toString(LOOKBACK_START));
             assertThat(request(0).queryParameter("fromUpdateDate").isPresent()).isFalse();
-            assertThat(request(1).getHeader("lastUpdatedEventDate")).isEqualTo(Long.toString(newest));
+            assertThat(request(1).getHeader("lastUpdatedEventDate")).isEqualTo(Long.toString(newest - OVERLAP_MILLIS));
             assertThat(request(1).queryParameter("fromUpdateDate").isPresent()).isFalse();
             // the header is for PTA only: it does not reach the sinks
             assertThat(jmsMessages()).singleElement()

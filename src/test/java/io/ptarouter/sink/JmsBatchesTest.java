@@ -3,6 +3,7 @@ package io.ptarouter.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,11 +22,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.PtaStream;
 import io.ptarouter.routing.EventClassifier;
-import io.ptarouter.state.InMemoryWatermarks;
+import io.ptarouter.state.DeliveryStore;
+import io.ptarouter.state.JdbcDeliveryStore;
 
 /**
  * The JMS sink against a real embedded Artemis broker: a poll ends with every message acknowledged,
@@ -40,6 +41,8 @@ class JmsBatchesTest {
     private final CamelContext camel = new DefaultCamelContext();
     private EmbeddedBroker broker;
     private ActiveMQConnectionFactory connections;
+    private DeliveryStore store;
+    private PollTracker tracker;
 
     @BeforeEach
     void broker() throws Exception {
@@ -47,12 +50,21 @@ class JmsBatchesTest {
         broker.start();
         connections = new ActiveMQConnectionFactory("vm://0");
         connections.setConfirmationWindowSize(1024 * 1024);
+        store = JdbcDeliveryStore.open("jdbc:h2:file:" + data.resolve("state/db"), "", "");
+        tracker = tracker(store);
+    }
+
+    private PollTracker tracker(DeliveryStore state) {
+        return new PollTracker(state, new PollTracker.Policy(Duration.ofMinutes(5), Duration.ofDays(1), 1000,
+                Duration.ofSeconds(1), Duration.ofHours(1)), new DeadLetters(data.resolve("dead-letter")),
+                new SinkBreakers(5, 50, Duration.ofSeconds(30)), Clock.systemUTC());
     }
 
     @AfterEach
     void stop() throws Exception {
         connections.close();
         broker.stop();
+        store.close();
         camel.close();
     }
 
@@ -63,9 +75,12 @@ class JmsBatchesTest {
         sink.send(event(poll, "a"));
         sink.send(event(poll, "b"));
 
-        new PollTracker(new InMemoryWatermarks()).finish(poll);
+        tracker.finish(poll);
 
         assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b");
+        // Each acknowledgement was recorded as a delivery to the JMS sink.
+        assertThat(store.deliveredSince("security-events", 0)).containsOnlyKeys("security-events/a/1", "security-events/b/1")
+                .allSatisfy((key, sinks) -> assertThat(sinks).contains("jms", DeliveryStore.DONE));
     }
 
     @Test
@@ -76,7 +91,10 @@ class JmsBatchesTest {
             sink.send(event(poll, "a"));
             sink.send(event(poll, "b"));
             sink.send(event(poll, "c"));
-            new PollTracker(new InMemoryWatermarks()).finish(poll);
+            tracker.finish(poll);
+            store.close(); // a restart that forgot what was delivered
+            store = JdbcDeliveryStore.open("jdbc:h2:file:" + data.resolve("state/db" + attempt), "", "");
+            tracker = tracker(store);
         }
 
         List<Message> received = drain();
@@ -86,7 +104,7 @@ class JmsBatchesTest {
 
     private Exchange poll() {
         Exchange exchange = new DefaultExchange(camel);
-        exchange.setProperty(Poll.PROPERTY, new Poll(PtaStream.SECURITY_EVENTS));
+        tracker.start(exchange, PtaStream.SECURITY_EVENTS.id());
         return exchange;
     }
 
@@ -94,7 +112,10 @@ class JmsBatchesTest {
         Exchange event = poll.copy();
         event.getMessage().setBody("{\"metadata\":{\"id\":\"" + id + "\"},\"event\":{}}");
         event.getMessage().setHeader(EventClassifier.ID, id);
-        event.getMessage().setHeader(EventClassifier.DELIVERY_KEY, "security-events/" + id + "/1");
+        event.setProperty(EventClassifier.DELIVERY_KEY, "security-events/" + id + "/1");
+        event.setProperty(EventClassifier.EVENT_TIME_MILLIS, 1L);
+        tracker.accept(event);
+        assertThat(tracker.claim(event, "jms")).isTrue();
         return event;
     }
 

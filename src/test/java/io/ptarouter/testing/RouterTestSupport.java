@@ -63,6 +63,8 @@ public abstract class RouterTestSupport extends CamelTestSupport {
     public static final String QUEUE = "pta.events";
     public static final Instant NOW = Instant.parse("2026-11-21T10:00:00Z");
     private static final String NEVER = "0 0 0 1 1 ? 2099";
+    /** pta.delivery.overlap as application.properties sets it: each poll re-reads this much before the watermark. */
+    public static final long OVERLAP_MILLIS = 5 * 60_000;
 
     @RegisterExtension
     protected static final WireMockExtension PVWA = WireMockExtension.newInstance()
@@ -98,6 +100,11 @@ public abstract class RouterTestSupport extends CamelTestSupport {
         s.put("pta.risk-events.cron", NEVER);
         s.put("pta.sink.file.directory", work.resolve("events").toString());
         s.put("pta.sink.rejected.directory", work.resolve("rejected").toString());
+        s.put("pta.state.jdbc-url", "jdbc:h2:file:" + work.resolve("state/pta-router"));
+        s.put("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
+        // Retries in tests are quick; the breaker does not open in tests that do not test it.
+        s.put("pta.sink.redelivery-delay", "20");
+        s.put("pta.sink.max-redelivery-delay", "100");
         s.put("pta.sink.jms.embedded.data-directory", work.resolve("artemis").toString());
         s.put("pta.sink.email.enabled", "true");
         s.put("pta.sink.email.host", "127.0.0.1");

@@ -61,6 +61,8 @@ class DemoJarIT {
                 "-Dpta.sink.file.directory=" + data.resolve("events"),
                 "-Dpta.sink.rejected.directory=" + data.resolve("rejected"),
                 "-Dpta.sink.jms.embedded.data-directory=" + data.resolve("artemis"),
+                "-Dpta.state.jdbc-url=jdbc:h2:file:" + data.resolve("state/pta-router"),
+                "-Dpta.delivery.dead-letter-directory=" + data.resolve("dead-letter"),
                 "-Dcamel.management.port=" + management,
                 "-jar", Path.of("target", "pta-router.jar").toString()));
         app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

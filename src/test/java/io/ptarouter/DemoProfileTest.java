@@ -61,6 +61,8 @@ class DemoProfileTest extends CamelMainTestSupport {
         p.setProperty("pta.sink.file.directory", data.resolve("events").toString());
         p.setProperty("pta.sink.rejected.directory", data.resolve("rejected").toString());
         p.setProperty("pta.sink.jms.embedded.data-directory", data.resolve("artemis").toString());
+        p.setProperty("pta.state.jdbc-url", "jdbc:h2:file:" + data.resolve("state/pta-router"));
+        p.setProperty("pta.delivery.dead-letter-directory", data.resolve("dead-letter").toString());
         configuration.withUseOverridePropertiesWithPropertiesComponent(p);
     }
 

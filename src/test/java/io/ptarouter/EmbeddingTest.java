@@ -57,6 +57,8 @@ class EmbeddingTest {
         p.setProperty("pta.sink.file.directory", work.resolve("events").toString());
         p.setProperty("pta.sink.rejected.directory", work.resolve("rejected").toString());
         p.setProperty("pta.sink.jms.embedded.data-directory", work.resolve("artemis").toString());
+        p.setProperty("pta.state.jdbc-url", "jdbc:h2:file:" + work.resolve("state/pta-router"));
+        p.setProperty("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
         context.getPropertiesComponent().setLocation("classpath:application.properties");
         context.getPropertiesComponent().setOverrideProperties(p);
     }

@@ -56,6 +56,8 @@ final class PtaRouterVariant implements Variant {
         p.setProperty("pta.sink.file.directory", work.resolve("events").toString());
         p.setProperty("pta.sink.rejected.directory", work.resolve("rejected").toString());
         p.setProperty("pta.sink.jms.embedded.data-directory", work.resolve("artemis").toString());
+        p.setProperty("pta.state.jdbc-url", "jdbc:h2:file:" + work.resolve("state/pta-router"));
+        p.setProperty("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
         p.setProperty("pta.sink.email.host", "127.0.0.1");
         p.setProperty("pta.sink.email.port", Integer.toString(target.smtpPort()));
         p.setProperty("pta.sink.webhook.url", target.webhookUrl());

@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,11 +34,14 @@ public final class PtaSimulator implements AutoCloseable {
     /**
      * What to simulate. {@code port} 0 picks a free port; {@code changeInterval} ZERO turns background changes off.
      * {@code generatedSecurityEvents} makes the {@code securityEvents} on the fly for every answer instead of keeping
-     * them (for answers of a million events): then they neither change nor can be patched.
+     * them (for answers of a million events): then they neither change nor can be patched, nor are their answers
+     * recorded. Each change step raises a new event and makes {@code updatesPerChange} updates (see {@link #tick()}).
+     * {@code recordServedAnswers} keeps what every events and risk events answer held ({@link #servedAnswers()}), for
+     * tests that check a client delivered every version it could have seen; it grows with every answer.
      */
     public record Options(String host, int port, String username, String password, Duration tokenTtl,
                           int securityEvents, int riskEvents, Duration changeInterval, long seed,
-                          boolean generatedSecurityEvents) {
+                          boolean generatedSecurityEvents, int updatesPerChange, boolean recordServedAnswers) {
 
         public Options {
             Objects.requireNonNull(host, "host");
@@ -55,56 +61,83 @@ public final class PtaSimulator implements AutoCloseable {
             if (changeInterval.isNegative()) {
                 throw new IllegalArgumentException("changeInterval must not be negative: " + changeInterval);
             }
+            if (updatesPerChange < 0) {
+                throw new IllegalArgumentException("updatesPerChange must not be negative: " + updatesPerChange);
+            }
+        }
+
+        /** The options as they were before {@code updatesPerChange} and {@code recordServedAnswers}: 1 and false. */
+        public Options(String host, int port, String username, String password, Duration tokenTtl,
+                       int securityEvents, int riskEvents, Duration changeInterval, long seed,
+                       boolean generatedSecurityEvents) {
+            this(host, port, username, password, tokenTtl, securityEvents, riskEvents, changeInterval, seed,
+                    generatedSecurityEvents, 1, false);
         }
 
         public static Options defaults() {
             return new Options("127.0.0.1", 0, "pta-reader", "demo-password", Duration.ofMinutes(5),
-                    40, 250, Duration.ofSeconds(5), 42L, false);
+                    40, 250, Duration.ofSeconds(5), 42L, false, 1, false);
         }
 
         public Options withHost(String newHost) {
             return new Options(newHost, port, username, password, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed, generatedSecurityEvents);
+                    changeInterval, seed, generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         public Options withPort(int newPort) {
             return new Options(host, newPort, username, password, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed, generatedSecurityEvents);
+                    changeInterval, seed, generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         public Options withCredentials(String newUsername, String newPassword) {
             return new Options(host, port, newUsername, newPassword, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed, generatedSecurityEvents);
+                    changeInterval, seed, generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         public Options withTokenTtl(Duration newTokenTtl) {
             return new Options(host, port, username, password, newTokenTtl, securityEvents, riskEvents,
-                    changeInterval, seed, generatedSecurityEvents);
+                    changeInterval, seed, generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         public Options withSecurityEvents(int count) {
             return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed,
-                    generatedSecurityEvents);
+                    generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         public Options withRiskEvents(int count) {
             return new Options(host, port, username, password, tokenTtl, securityEvents, count, changeInterval, seed,
-                    generatedSecurityEvents);
+                    generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         public Options withChangeInterval(Duration newChangeInterval) {
             return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
-                    newChangeInterval, seed, generatedSecurityEvents);
+                    newChangeInterval, seed, generatedSecurityEvents, updatesPerChange, recordServedAnswers);
         }
 
         /** {@code count} security events generated on the fly, identical in every answer and never stored. */
         public Options withGeneratedSecurityEvents(int count) {
-            return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed, true);
+            return new Options(host, port, username, password, tokenTtl, count, riskEvents, changeInterval, seed, true,
+                    updatesPerChange, recordServedAnswers);
         }
 
         public Options withSeed(long newSeed) {
             return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
-                    changeInterval, newSeed, generatedSecurityEvents);
+                    changeInterval, newSeed, generatedSecurityEvents, updatesPerChange, recordServedAnswers);
+        }
+
+        /**
+         * Live traffic: every {@code interval} a new event is raised and {@code updatesPerChange} events are updated
+         * (new audits, every fourth update closing one), some of them again before a client polls.
+         */
+        public Options withLiveChanges(Duration interval, int newUpdatesPerChange) {
+            return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
+                    interval, seed, generatedSecurityEvents, newUpdatesPerChange, recordServedAnswers);
+        }
+
+        /** Keep what every events and risk events answer held, see {@link PtaSimulator#servedAnswers()}. */
+        public Options withServedAnswersRecorded() {
+            return new Options(host, port, username, password, tokenTtl, securityEvents, riskEvents,
+                    changeInterval, seed, generatedSecurityEvents, updatesPerChange, true);
         }
     }
 
@@ -118,6 +151,9 @@ public final class PtaSimulator implements AutoCloseable {
     private final RiskEventStore riskEvents;
     private final PvwaHandler handler;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Held while a background change step runs, so that {@link #pauseChanges()} returns only after it ended. */
+    private final Object changeLock = new Object();
+    private boolean changesPaused;
 
     private PtaSimulator(Options options) throws IOException {
         this.options = options;
@@ -130,6 +166,9 @@ public final class PtaSimulator implements AutoCloseable {
         this.riskEvents = new RiskEventStore(options.riskEvents(), options.seed(), now);
         this.handler = new PvwaHandler(options.username(), options.password(), sessions, securityEvents, generatedEvents,
                 riskEvents, new ObjectMapper(), options.seed());
+        if (options.recordServedAnswers()) {
+            handler.recordServedAnswers();
+        }
         this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 0);
         this.httpThreads = Executors.newCachedThreadPool(daemonThreads("pta-simulator-http"));
         server.setExecutor(httpThreads);
@@ -171,9 +210,25 @@ public final class PtaSimulator implements AutoCloseable {
         return options;
     }
 
-    /** One change step now: a new security event appears and an open one aggregates another audit. */
+    /**
+     * One change step now: a new security event appears and an open one aggregates another audit. With
+     * {@code updatesPerChange} above 1, the further updates go to recently raised open events.
+     */
     public void tick() {
-        securityEvents.tick();
+        securityEvents.tick(options.updatesPerChange());
+    }
+
+    /** Stops the background changes; when this returns, no change step is running or will run until resumed. */
+    public void pauseChanges() {
+        synchronized (changeLock) {
+            changesPaused = true;
+        }
+    }
+
+    public void resumeChanges() {
+        synchronized (changeLock) {
+            changesPaused = false;
+        }
     }
 
     public int logonCount() {
@@ -216,6 +271,34 @@ public final class PtaSimulator implements AutoCloseable {
         return securityEvents.versions();
     }
 
+    /**
+     * Every security event id with every lastUpdateTime it ever had, oldest first: each version produced, including
+     * the ones superseded before any answer held them.
+     */
+    public Map<String, List<Long>> securityEventHistory() {
+        return securityEvents.history();
+    }
+
+    /**
+     * What every security events and risk events answer held, in the order the requests arrived, with the session
+     * that asked; empty unless {@link Options#recordServedAnswers()}. Answers of generated events are not recorded.
+     */
+    public List<ServedAnswer> servedAnswers() {
+        return handler.servedAnswers();
+    }
+
+    /** Id to every version of the stream's events that at least one answer held, oldest first. */
+    public Map<String, SortedSet<Long>> servedVersions(String stream) {
+        Map<String, SortedSet<Long>> versions = new LinkedHashMap<>();
+        for (ServedAnswer answer : servedAnswers()) {
+            if (answer.stream().equals(stream)) {
+                answer.events().forEach(event -> versions.computeIfAbsent(event.id(), id -> new TreeSet<>())
+                        .add(event.version()));
+            }
+        }
+        return versions;
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -245,11 +328,16 @@ public final class PtaSimulator implements AutoCloseable {
     }
 
     private void tickQuietly() {
-        try {
-            tick();
-        } catch (RuntimeException e) {
-            // An exception would cancel the schedule for good; one failed step should not.
-            LOG.warn("simulated change failed", e);
+        synchronized (changeLock) {
+            if (changesPaused) {
+                return;
+            }
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                // An exception would cancel the schedule for good; one failed step should not.
+                LOG.warn("simulated change failed", e);
+            }
         }
     }
 

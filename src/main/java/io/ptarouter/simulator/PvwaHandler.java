@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -50,6 +51,10 @@ final class PvwaHandler implements HttpHandler {
     private final AtomicInteger rejectedCalls = new AtomicInteger();
     private final AtomicInteger rejectedLogons = new AtomicInteger();
     private final List<String> requestLog = new ArrayList<>();
+    /** Numbers the authorised PTA calls in the order they arrive. */
+    private final AtomicLong ptaCalls = new AtomicLong();
+    /** What each events or risk events answer held; null when the simulator does not record answers. */
+    private volatile List<ServedAnswer> servedAnswers;
 
     PvwaHandler(String username, String password, Sessions sessions, SecurityEventStore securityEvents,
                 RiskEventStore riskEvents, ObjectMapper mapper, long seed) {
@@ -105,6 +110,23 @@ final class PvwaHandler implements HttpHandler {
         }
     }
 
+    /** From now on, record what every security events and risk events answer holds (see {@link ServedAnswer}). */
+    void recordServedAnswers() {
+        if (servedAnswers == null) {
+            servedAnswers = new ArrayList<>();
+        }
+    }
+
+    List<ServedAnswer> servedAnswers() {
+        List<ServedAnswer> answers = servedAnswers;
+        if (answers == null) {
+            return List.of();
+        }
+        synchronized (answers) {
+            return List.copyOf(answers);
+        }
+    }
+
     private void route(ApiExchange api) throws IOException {
         String path = api.path();
         String lower = path.toLowerCase(Locale.ROOT);
@@ -117,16 +139,27 @@ final class PvwaHandler implements HttpHandler {
             logoff(api);
         } else if (lower.equals(EVENTS)) {
             requireMethod(api, "GET");
-            authorize(api);
-            securityEvents(api);
+            // Generated answers are too large to keep.
+            AnswerRecord record = new AnswerRecord(ptaCalls.incrementAndGet(), authorize(api),
+                    ServedAnswer.SECURITY_EVENTS, generatedEvents == null ? servedAnswers : null);
+            try {
+                securityEvents(api, record);
+            } finally {
+                record.close();
+            }
         } else if (lower.startsWith(EVENTS + "/") && lower.indexOf('/', EVENTS.length() + 1) < 0) {
             requireMethod(api, "PATCH");
             authorize(api);
             patchSecurityEvent(api, path.substring(EVENTS.length() + 1));
         } else if (lower.equals(RISKS)) {
             requireMethod(api, "GET");
-            authorize(api);
-            riskEvents(api);
+            AnswerRecord record = new AnswerRecord(ptaCalls.incrementAndGet(), authorize(api),
+                    ServedAnswer.RISK_EVENTS, servedAnswers);
+            try {
+                riskEvents(api, record);
+            } finally {
+                record.close();
+            }
         } else if (lower.startsWith(RISKS + "/") && lower.indexOf('/', RISKS.length() + 1) < 0) {
             requireMethod(api, "PATCH");
             authorize(api);
@@ -166,14 +199,15 @@ final class PvwaHandler implements HttpHandler {
         });
     }
 
-    private void authorize(ApiExchange api) {
-        if (!sessions.isValid(api.header("Authorization"))) {
+    /** Returns the number of the caller's session. */
+    private int authorize(ApiExchange api) {
+        return sessions.number(api.header("Authorization")).orElseThrow(() -> {
             rejectedCalls.incrementAndGet();
-            throw ApiError.sessionEnded();
-        }
+            return ApiError.sessionEnded();
+        });
     }
 
-    private void securityEvents(ApiExchange api) throws IOException {
+    private void securityEvents(ApiExchange api, AnswerRecord record) throws IOException {
         Long fromUpdateDate = longParameter("fromUpdateDate", api.query("fromUpdateDate"));
         if (fromUpdateDate == null) {
             fromUpdateDate = longParameter("lastUpdatedEventDate", api.header("lastUpdatedEventDate"));
@@ -184,6 +218,7 @@ final class PvwaHandler implements HttpHandler {
         }
         String accountId = api.query("accountID");
         long from = fromUpdateDate == null ? Long.MIN_VALUE : fromUpdateDate;
+        record.since(fromUpdateDate);
         if (generatedEvents != null) {
             streamGenerated(api, from, status, accountId);
             return;
@@ -200,10 +235,12 @@ final class PvwaHandler implements HttpHandler {
         api.stream(json -> {
             json.writeStartArray();
             for (SecurityEvent event : selected) {
+                record.add(event.id(), event.lastUpdateTime(), event.type(), event.score());
                 writer.write(json, event);
             }
             json.writeEndArray();
         });
+        record.complete();
     }
 
     /** The same filters over the generated events, written as they are made: the answer is never held in memory. */
@@ -244,7 +281,7 @@ final class PvwaHandler implements HttpHandler {
         api.send(200, json -> writer.write(json, updated));
     }
 
-    private void riskEvents(ApiExchange api) throws IOException {
+    private void riskEvents(ApiExchange api, AnswerRecord record) throws IOException {
         int page = intParameter(api, "page", 0);
         int size = intParameter(api, "size", DEFAULT_PAGE_SIZE);
         if (page < 0) {
@@ -266,6 +303,11 @@ final class PvwaHandler implements HttpHandler {
                 ? List.of()
                 : matching.subList((int) first, (int) Math.min(total, first + size));
         String sort = api.query("sort");
+        for (RiskEvent entity : entities) {
+            // The score as a client parses it from the JSON the float is written as.
+            record.add(entity.id(), entity.detectionTime(), entity.riskType(),
+                    Double.parseDouble(Float.toString(entity.score())));
+        }
         api.send(200, json -> {
             json.writeStartObject();
             json.writeArrayFieldStart("entities");
@@ -281,6 +323,7 @@ final class PvwaHandler implements HttpHandler {
             json.writeNumberField("totalPages", totalPages);
             json.writeEndObject();
         });
+        record.complete();
     }
 
     private void patchRiskEvent(ApiExchange api, String id) throws IOException {
@@ -291,6 +334,50 @@ final class PvwaHandler implements HttpHandler {
         RiskEvent updated = riskEvents.changeStatus(id, status, closeReason, reasonText)
                 .orElseThrow(() -> ApiError.notFound("Risk event [" + id + "] does not exist."));
         api.send(200, updated::write);
+    }
+
+    /**
+     * Collects one answer's event versions while it is written and files it when done, in {@code answers} (null: not
+     * recorded). An answer that failed is filed too, incomplete: it still shows the client made the call.
+     */
+    private static final class AnswerRecord {
+
+        private final long request;
+        private final int session;
+        private final String stream;
+        private final List<ServedAnswer> answers;
+        private final List<ServedAnswer.Event> events = new ArrayList<>();
+        private Long since;
+        private boolean complete;
+
+        AnswerRecord(long request, int session, String stream, List<ServedAnswer> answers) {
+            this.request = request;
+            this.session = session;
+            this.stream = stream;
+            this.answers = answers;
+        }
+
+        void since(Long lowerBound) {
+            since = lowerBound;
+        }
+
+        void add(String id, long version, String type, Double score) {
+            if (answers != null) {
+                events.add(new ServedAnswer.Event(id, version, type, score));
+            }
+        }
+
+        void complete() {
+            complete = true;
+        }
+
+        void close() {
+            if (answers != null) {
+                synchronized (answers) {
+                    answers.add(new ServedAnswer(request, session, stream, since, complete, events));
+                }
+            }
+        }
     }
 
     private static void requireMethod(ApiExchange api, String method) {

@@ -15,12 +15,17 @@ import java.util.function.LongSupplier;
  */
 final class SecurityEventStore {
 
+    /** How many of the newest open events the extra updates of a change step choose from. */
+    private static final int RECENT = 8;
+
     private final Object lock = new Object();
     private final SecurityEventFactory factory;
     private final Random changes;
     private final LongSupplier clock;
     private final List<SecurityEvent> events = new ArrayList<>();
     private final Map<String, Integer> indexById = new HashMap<>();
+    /** Every lastUpdateTime each event ever had, oldest first, including versions no client saw. */
+    private final Map<String, List<Long>> history = new LinkedHashMap<>();
     private long lastIssuedTime;
     private int updates;
 
@@ -50,6 +55,15 @@ final class SecurityEventStore {
         }
     }
 
+    /** Id to every lastUpdateTime the event had, oldest first: each version produced, whether served or not. */
+    Map<String, List<Long>> history() {
+        synchronized (lock) {
+            Map<String, List<Long>> copy = new LinkedHashMap<>();
+            history.forEach((id, versions) -> copy.put(id, List.copyOf(versions)));
+            return copy;
+        }
+    }
+
     int size() {
         synchronized (lock) {
             return events.size();
@@ -58,19 +72,34 @@ final class SecurityEventStore {
 
     /** One change step: an open event aggregates a new audit (every fourth update also closes it), and a new event appears. */
     void tick() {
+        tick(1);
+    }
+
+    /**
+     * One change step with {@code updates} updates: the first as in {@link #tick()}, the others to one of the most
+     * recently raised open events (PTA aggregates repeated activity soon after it raised an event, so an event often
+     * changes again before a client polls); then a new event appears.
+     */
+    void tick(int updates) {
         synchronized (lock) {
-            int target = pickUpdateTarget();
-            if (target >= 0) {
-                SecurityEvent event = events.get(target);
-                SecurityEvent updated = event.withAudit(factory.nextAudit(event, nextTime()));
-                if (++updates % 4 == 0) {
-                    updated = updated.withStatus(SecurityEvent.CLOSED, "HANDLED", "Closed by the simulator",
-                            updated.lastUpdateTime());
+            for (int i = 0; i < updates; i++) {
+                int target = i == 0 ? pickUpdateTarget() : pickRecentOpenEvent();
+                if (target >= 0) {
+                    update(target);
                 }
-                events.set(target, updated);
             }
             add(factory.fresh(nextTime()));
         }
+    }
+
+    private void update(int target) {
+        SecurityEvent event = events.get(target);
+        SecurityEvent updated = event.withAudit(factory.nextAudit(event, nextTime()));
+        if (++updates % 4 == 0) {
+            updated = updated.withStatus(SecurityEvent.CLOSED, "HANDLED", "Closed by the simulator",
+                    updated.lastUpdateTime());
+        }
+        set(target, updated);
     }
 
     /** The PATCH of the Events API; closing or reopening is an update, so lastUpdateTime moves on. */
@@ -86,7 +115,7 @@ final class SecurityEventStore {
                     closeReason == null ? event.closeReason() : closeReason,
                     reasonText == null ? event.reasonText() : reasonText,
                     nextTime());
-            events.set(index, updated);
+            set(index, updated);
             return Optional.of(updated);
         }
     }
@@ -104,6 +133,17 @@ final class SecurityEventStore {
         return events.isEmpty() ? -1 : changes.nextInt(events.size());
     }
 
+    /** Events are only ever appended, so the last ones in the list are the most recently raised. */
+    private int pickRecentOpenEvent() {
+        List<Integer> recent = new ArrayList<>();
+        for (int i = events.size() - 1; i >= 0 && recent.size() < RECENT; i--) {
+            if (events.get(i).isOpen()) {
+                recent.add(i);
+            }
+        }
+        return recent.isEmpty() ? pickUpdateTarget() : recent.get(changes.nextInt(recent.size()));
+    }
+
     /** Every change gets a later timestamp than any before it, even within one millisecond, as a watermark needs. */
     private long nextTime() {
         lastIssuedTime = Math.max(clock.getAsLong(), lastIssuedTime + 1);
@@ -113,5 +153,11 @@ final class SecurityEventStore {
     private void add(SecurityEvent event) {
         indexById.put(event.id(), events.size());
         events.add(event);
+        history.computeIfAbsent(event.id(), id -> new ArrayList<>()).add(event.lastUpdateTime());
+    }
+
+    private void set(int index, SecurityEvent updated) {
+        events.set(index, updated);
+        history.get(updated.id()).add(updated.lastUpdateTime());
     }
 }

@@ -4,6 +4,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
@@ -11,7 +12,7 @@ import java.util.function.LongSupplier;
 /** PVWA logon sessions: the tokens handed out, when they lapse, and how many logons and logoffs there were. */
 final class Sessions {
 
-    private record Session(String user, long issuedNanos) {
+    private record Session(String user, long issuedNanos, int number) {
     }
 
     private final Map<String, Session> byToken = new ConcurrentHashMap<>();
@@ -38,24 +39,28 @@ final class Sessions {
         byte[] bytes = new byte[48];
         random.nextBytes(bytes);
         String token = encoder.encodeToString(bytes);
-        byToken.put(token, new Session(user, nanoClock.getAsLong()));
-        logons.incrementAndGet();
+        byToken.put(token, new Session(user, nanoClock.getAsLong(), logons.incrementAndGet()));
         return token;
     }
 
     boolean isValid(String token) {
+        return number(token).isPresent();
+    }
+
+    /** The number of the valid session the token belongs to (1 for the first logon), or empty if it is not valid. */
+    OptionalInt number(String token) {
         if (token == null) {
-            return false;
+            return OptionalInt.empty();
         }
         Session session = byToken.get(token);
         if (session == null) {
-            return false;
+            return OptionalInt.empty();
         }
         if (nanoClock.getAsLong() - session.issuedNanos() >= ttlNanos) {
             byToken.remove(token, session);
-            return false;
+            return OptionalInt.empty();
         }
-        return true;
+        return OptionalInt.of(session.number());
     }
 
     boolean close(String token) {

@@ -1,0 +1,98 @@
+package io.ptarouter.reliability;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** One run of the packaged app as its own JVM, its stdout and stderr in a log file. */
+final class AppProcess {
+
+    private final Process process;
+    private final Path log;
+
+    private AppProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /**
+     * Starts the command with this JVM's environment minus the variables whose names start with one of
+     * {@code droppedEnvironmentPrefixes} (so a PTA_* variable of the machine cannot override the test's settings).
+     */
+    static AppProcess start(List<String> command, Path workingDirectory, Path log, String... droppedEnvironmentPrefixes) {
+        try {
+            Files.createDirectories(log.getParent());
+            ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            for (String prefix : droppedEnvironmentPrefixes) {
+                builder.environment().keySet().removeIf(name -> name.startsWith(prefix));
+            }
+            Process process = builder.start();
+            return new AppProcess(process, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Fails with the end of the log if the app is no longer running. */
+    void requireAlive(String doing) {
+        if (!process.isAlive()) {
+            throw new AssertionError("the app (pid " + process.pid() + ") exited with code " + process.exitValue()
+                                     + " while " + doing + "; the end of " + log + ":\n" + tail(40));
+        }
+    }
+
+    /** SIGKILL on Linux, and waits until the process is gone. */
+    void kill() {
+        process.destroyForcibly();
+        awaitExit(Duration.ofSeconds(30), "after SIGKILL");
+    }
+
+    /** SIGTERM: the app's shutdown hook runs its graceful stop. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the exit; true if the process ended within {@code timeout}. */
+    boolean waitForExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the app to exit", e);
+        }
+    }
+
+    void awaitExit(Duration timeout, String when) {
+        if (!waitForExit(timeout)) {
+            throw new AssertionError("the app (pid " + process.pid() + ") is still running " + timeout + " " + when
+                                     + "; the end of " + log + ":\n" + tail(40));
+        }
+    }
+
+    int exitCode() {
+        return process.exitValue();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    String tail(int lines) {
+        try {
+            List<String> all = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(the log cannot be read: " + e + ")";
+        }
+    }
+}

@@ -100,6 +100,12 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         HikariConfig config = new HikariConfig();
         config.setPoolName("pta-delivery-state");
         config.setJdbcUrl(jdbcUrl);
+        // Named, not looked up through META-INF/services: the fat jar keeps only one java.sql.Driver list.
+        if (jdbcUrl.startsWith("jdbc:h2:")) {
+            config.setDriverClassName("org.h2.Driver");
+        } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            config.setDriverClassName("org.postgresql.Driver");
+        }
         if (!username.isEmpty()) {
             config.setUsername(username);
         }

@@ -70,7 +70,14 @@ class ConfigurationValidationTest {
                 bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "30S")),
                 bad("pta.security-events.initial-lookback", Map.of("pta.security-events.initial-lookback", "P1D")),
                 bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "99999999999999999999s")),
-                bad("pta.dedup.capacity", Map.of("pta.dedup.capacity", "many")));
+                bad("pta.dedup.capacity", Map.of("pta.dedup.capacity", "many")),
+                bad("pta.http.max-retries", Map.of("pta.http.max-retries", "-1")),
+                bad("pta.http.max-retries", Map.of("pta.http.max-retries", "101")),
+                bad("pta.http.max-retries", Map.of("pta.http.max-retries", "a few")),
+                bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "soon")),
+                bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "0")),
+                bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "1m", "pta.http.max-retry-delay", "30s")),
+                bad("pta.http.max-retry-delay", Map.of("pta.http.max-retry-delay", "-30s")));
     }
 
     private static Arguments bad(String key, Map<String, String> settings) {
@@ -94,6 +101,13 @@ class ConfigurationValidationTest {
     @ValueSource(strings = {"500ms", "30s", "5m", "24h", "1h30m", "2d", "1500"})
     void durationsInTheDocumentedFormsAreAccepted(String duration) throws Exception {
         configure(Map.of("pta.http.read-timeout", duration, "pta.security-events.initial-lookback", duration));
+    }
+
+    @Test
+    void retriesCanBeSwitchedOffAndTheirWaitsSetInAnyDurationForm() throws Exception {
+        configure(Map.of("pta.http.max-retries", "0"));
+        configure(Map.of("pta.http.retry-delay", "250ms", "pta.http.max-retry-delay", "2m"));
+        configure(Map.of("pta.http.retry-delay", "5s", "pta.http.max-retry-delay", "5s"));
     }
 
     @Test

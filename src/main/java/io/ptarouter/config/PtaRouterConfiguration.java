@@ -28,11 +28,13 @@ import io.ptarouter.auth.CachedTokenProvider;
 import io.ptarouter.auth.IdentityTokenProvider;
 import io.ptarouter.auth.PvwaTokenProvider;
 import io.ptarouter.auth.Reauthorize;
+import io.ptarouter.pta.HandBackToPoll;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.RiskEventsQuery;
 import io.ptarouter.pta.RiskPageReader;
 import io.ptarouter.pta.SecurityEventReader;
 import io.ptarouter.pta.SecurityEventsQuery;
+import io.ptarouter.pta.TransientFailures;
 import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
@@ -88,6 +90,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaTransport", ptaTransport);
         registry.bind("ptaTokens", tokens);
         registry.bind("reauthorize", new Reauthorize(tokens));
+        // Transient failures of PTA calls are tried again (routes/pta-client.camel.yaml).
+        Duration retryDelay = settings.duration("pta.http.retry-delay", Duration.ofSeconds(1));
+        Duration maxRetryDelay = settings.duration("pta.http.max-retry-delay", Duration.ofSeconds(30));
+        if (retryDelay.isZero() || retryDelay.compareTo(maxRetryDelay) > 0) {
+            throw new InvalidConfigurationException("pta.http.retry-delay", "expected more than 0 and at most "
+                    + "pta.http.max-retry-delay (" + maxRetryDelay.toMillis() + " ms), got " + retryDelay.toMillis() + " ms");
+        }
+        registry.bind("ptaRetries", new TransientFailures(
+                settings.integer("pta.http.max-retries", 3, 0, 100), retryDelay, maxRetryDelay, clock));
+        registry.bind("handBackToPoll", new HandBackToPoll());
 
         DeliveryStore store = deliveryStore(settings);
         closeOnStop(context, store);

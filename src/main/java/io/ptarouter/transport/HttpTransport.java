@@ -61,7 +61,10 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
         builder.setConnectionManager(connections)
                 .setConnectionManagerShared(true)
                 .setDefaultRequestConfig(requestConfig)
-                .disableCookieManagement();
+                .disableCookieManagement()
+                // The routes decide what is retried. HttpClient's own retries would add hidden attempts
+                // (a 503 or 429 once more, after as long as Retry-After says, an hour if it says so).
+                .disableAutomaticRetries();
         if (proxy != null) {
             builder.setProxy(proxy);
             if (proxyCredentials != null) {
@@ -72,7 +75,7 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
 
     /** A client for Java code that talks to the same peer; closing it leaves the shared pool open. */
     public CloseableHttpClient newClient() {
-        HttpClientBuilder builder = HttpClientBuilder.create().disableAutomaticRetries();
+        HttpClientBuilder builder = HttpClientBuilder.create();
         configureHttpClient(builder);
         return builder.build();
     }

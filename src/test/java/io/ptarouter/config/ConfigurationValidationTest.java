@@ -74,7 +74,14 @@ class ConfigurationValidationTest {
                 bad("pta.delivery.retention", Map.of("pta.delivery.retention", "1m")),
                 bad("pta.state.jdbc-url", Map.of("pta.state.jdbc-url", "postgres://db/x")),
                 bad("pta.sink.breaker.failure-rate", Map.of("pta.sink.breaker.failure-rate", "150")),
-                bad("pta.sink.max-redeliveries", Map.of("pta.sink.max-redeliveries", "-1")));
+                bad("pta.sink.max-redeliveries", Map.of("pta.sink.max-redeliveries", "-1")),
+                bad("pta.http.max-retries", Map.of("pta.http.max-retries", "-1")),
+                bad("pta.http.max-retries", Map.of("pta.http.max-retries", "101")),
+                bad("pta.http.max-retries", Map.of("pta.http.max-retries", "a few")),
+                bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "soon")),
+                bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "0")),
+                bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "1m", "pta.http.max-retry-delay", "30s")),
+                bad("pta.http.max-retry-delay", Map.of("pta.http.max-retry-delay", "-30s")));
     }
 
     private static Arguments bad(String key, Map<String, String> settings) {
@@ -98,6 +105,13 @@ class ConfigurationValidationTest {
     @ValueSource(strings = {"500ms", "30s", "5m", "24h", "1h30m", "2d", "1500"})
     void durationsInTheDocumentedFormsAreAccepted(String duration) throws Exception {
         configure(Map.of("pta.http.read-timeout", duration, "pta.security-events.initial-lookback", duration));
+    }
+
+    @Test
+    void retriesCanBeSwitchedOffAndTheirWaitsSetInAnyDurationForm() throws Exception {
+        configure(Map.of("pta.http.max-retries", "0"));
+        configure(Map.of("pta.http.retry-delay", "250ms", "pta.http.max-retry-delay", "2m"));
+        configure(Map.of("pta.http.retry-delay", "5s", "pta.http.max-retry-delay", "5s"));
     }
 
     @Test

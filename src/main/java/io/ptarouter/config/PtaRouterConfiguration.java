@@ -126,14 +126,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("rejectedEvents", new RejectedEvents());
-        registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100)));
+        registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
+                settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
         settings.required("pta.sink.rejected.directory");
 
         settings.bool("pta.sink.file.enabled", true);
         registry.bind("ndjsonFiles", new NdjsonFiles(Path.of(settings.required("pta.sink.file.directory")), clock,
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
-        settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10));
         configureJms(context, settings);
         configureEmail(registry, settings);
         configureWebhook(context, settings);

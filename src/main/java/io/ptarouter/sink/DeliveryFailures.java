@@ -1,5 +1,9 @@
 package io.ptarouter.sink;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePropertyKey;
 import org.apache.camel.http.base.HttpOperationFailedException;
@@ -11,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.transport.RetryAfter;
 
 /**
  * What happens when a sink does not accept an event. {@link #shouldRetry} tells Camel's redelivery
@@ -24,17 +29,40 @@ public final class DeliveryFailures {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryFailures.class);
 
     private final int maxRedeliveries;
+    private final Duration maxDelay;
 
-    /** {@code maxRedeliveries}: attempts after the first (Camel's retryWhile replaces its own count). */
-    public DeliveryFailures(int maxRedeliveries) {
+    /**
+     * {@code maxRedeliveries}: attempts after the first (Camel's retryWhile replaces its own count);
+     * {@code maxDelay}: the longest wait a receiver's Retry-After may ask for.
+     */
+    public DeliveryFailures(int maxRedeliveries, Duration maxDelay) {
         this.maxRedeliveries = maxRedeliveries;
+        this.maxDelay = maxDelay;
     }
 
-    /** Camel's redelivery asks before each new attempt. */
+    /**
+     * Camel's redelivery asks before each new attempt. A 429 or 503 with Retry-After sets that wait
+     * (Camel reads the delay header after this answer); a wait beyond the cap is not waited for here:
+     * the event stays owed and the next poll tries again.
+     */
     public boolean shouldRetry(Exchange exchange) {
         int next = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 1, Integer.class);
+        Throwable cause = exchange.getException();
         // Camel counts the attempt about to be made: 1 before the first redelivery.
-        return next <= maxRedeliveries && !isPermanent(exchange.getException());
+        if (next > maxRedeliveries || isPermanent(cause)) {
+            return false;
+        }
+        if (cause instanceof HttpOperationFailedException http && (http.getStatusCode() == 429 || http.getStatusCode() == 503)) {
+            Optional<Duration> wait = RetryAfter.delay(http.getResponseHeaders().get("Retry-After"),
+                    http.getResponseHeaders().get("Date"), Instant.now());
+            if (wait.isPresent()) {
+                if (wait.get().compareTo(maxDelay) > 0) {
+                    return false;
+                }
+                exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, wait.get().toMillis());
+            }
+        }
+        return true;
     }
 
     public void report(Exchange exchange) {

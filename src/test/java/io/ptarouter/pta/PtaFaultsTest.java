@@ -214,7 +214,7 @@ class PtaFaultsTest extends RouterTestSupport {
 
         poll(STREAM);
 
-        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0 - 10));
+        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0 - 10 - OVERLAP_MILLIS));
         assertEveryEventArrivedOnce(Events.security(Events.id(9), "VaultViaIrregularIp", 50.0, T0 - 10), HIGH, MEDIUM);
         assertThat(watermark()).hasValue(T0 + 1);
     }
@@ -252,7 +252,7 @@ class PtaFaultsTest extends RouterTestSupport {
         stubSecurityEvents(Events.array(HIGH, MEDIUM));
         poll(STREAM);
 
-        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0 - 10));
+        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue()).isEqualTo(Long.toString(T0 - 10 - OVERLAP_MILLIS));
         assertThat(pollFailures()).hasSize(1);
         assertEveryEventArrivedOnce(Events.security(Events.id(9), "VaultViaIrregularIp", 50.0, T0 - 10), HIGH, MEDIUM);
     }

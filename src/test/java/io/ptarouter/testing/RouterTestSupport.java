@@ -33,9 +33,11 @@ import jakarta.mail.internet.MimeMessage;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +87,9 @@ public abstract class RouterTestSupport extends CamelTestSupport {
     protected final MutableClock clock = new MutableClock(NOW);
 
     private PollWatcher polls;
+    /** Settings a {@link #restart} put on top of {@link #settings()}. */
+    private Map<String, String> restartSettings = Map.of();
+    private final List<CamelContext> restarted = new ArrayList<>();
 
     /** This test's settings, on top of application.properties and the harness defaults. */
     protected Map<String, String> settings() {
@@ -122,6 +127,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
         Properties overrides = new Properties();
         overrides.putAll(harnessSettings());
         overrides.putAll(settings());
+        overrides.putAll(restartSettings);
         context.getPropertiesComponent().setLocation("file:application.properties");
         context.getPropertiesComponent().setOverrideProperties(overrides);
         new PtaRouterConfiguration(clock).configure(context);
@@ -138,6 +144,25 @@ public abstract class RouterTestSupport extends CamelTestSupport {
                     .forEach(f -> routes.add(PluginHelper.getResourceLoader(context).resolveResource("file:" + f)));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(routes);
+    }
+
+    /**
+     * Stops the CamelContext as a clean shutdown does and starts a new one on the same folders, as a
+     * restarted process would; {@code changed} settings go on top of this test's.
+     */
+    protected void restart(Map<String, String> changed) throws Exception {
+        context.stop();
+        restartSettings = Map.copyOf(changed);
+        CamelContext next = createCamelContext();
+        restarted.add(next);
+        next.start();
+        setContext((ModelCamelContext) next);
+    }
+
+    @AfterEach
+    void stopRestarted() {
+        restarted.forEach(CamelContext::stop);
+        restarted.clear();
     }
 
     // ---- PVWA fakes -------------------------------------------------------------------------

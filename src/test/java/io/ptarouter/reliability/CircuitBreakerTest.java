@@ -1,0 +1,53 @@
+package io.ptarouter.reliability;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.serviceUnavailable;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.ptarouter.testing.Events;
+
+/** A dead webhook opens its circuit breaker: the poll stops calling it, goes on to its end, and the rest deliver. */
+class CircuitBreakerTest extends ReliabilityTestSupport {
+
+    private static final int EVENTS = 40;
+    private static final int MAX_REDELIVERIES = 2;
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("pta.sink.max-redeliveries", Integer.toString(MAX_REDELIVERIES),
+                "pta.sink.breaker.minimum-calls", "4", "pta.sink.breaker.failure-rate", "50",
+                "pta.sink.breaker.open-for", "60s");
+    }
+
+    @Test
+    @Disabled("BUG: the webhook breaker does not limit calls within a poll. claim() runs when the event is queued on "
+              + "the lanes, before any call has failed, and the lanes do not ask the breaker before calling; so all 40 "
+              + "events are called 3 times (each 503 twice more, by Apache HttpClient's own retry): 231 requests, and the "
+              + "poll ran 30 s and hit 'webhook calls did not finish within PT30S'")
+    void aDeadWebhookIsCalledFarFewerTimesThanEventsTimesAttemptsAndThePollFinishes() throws Exception {
+        stubLogon(TOKEN);
+        webhookAnswers(serviceUnavailable());
+        long t = NOW.toEpochMilli();
+        List<ObjectNode> events = new ArrayList<>();
+        for (int n = 1; n <= EVENTS; n++) {
+            events.add(Events.security(Events.id(n), "VaultViaIrregularIp", 50.0, t + n));
+        }
+        stubSecurityEvents(Events.array(events));
+
+        poll(STREAM);
+
+        assertThat(webhookRequests().size()).as("calls to a webhook whose breaker opened after 4 failures")
+                .isLessThan(EVENTS);
+        assertThat(fileKeys()).as("the poll went on to its end").hasSize(EVENTS);
+        assertThat(jmsKeys()).hasSize(EVENTS);
+        assertThat(watermarks().get(STREAM)).as("the first event is still owed to the webhook").hasValue(t);
+    }
+}

@@ -5,7 +5,6 @@ import java.net.SocketTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -38,7 +37,6 @@ public final class TransientFailures implements Predicate {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransientFailures.class);
     private static final Set<Integer> RETRIED_STATUS = Set.of(429, 500, 502, 503, 504);
-    private static final Set<Integer> RETRY_AFTER_STATUS = Set.of(429, 503);
 
     private final int maxRetries;
     private final Duration retryDelay;
@@ -112,19 +110,8 @@ public final class TransientFailures implements Predicate {
     }
 
     private Optional<Duration> retryAfter(Exception failure) {
-        if (failure instanceof HttpOperationFailedException http && RETRY_AFTER_STATUS.contains(http.getStatusCode())) {
-            Map<String, String> headers = http.getResponseHeaders();
-            return RetryAfter.delay(header(headers, "Retry-After"), header(headers, "Date"), clock.instant());
-        }
-        return Optional.empty();
-    }
-
-    private static String header(Map<String, String> headers, String name) {
-        if (headers == null) {
-            return null;
-        }
-        return headers.entrySet().stream().filter(h -> name.equalsIgnoreCase(h.getKey()))
-                .map(Map.Entry::getValue).findFirst().orElse(null);
+        return failure instanceof HttpOperationFailedException http ? RetryAfter.askedBy(http, clock.instant())
+                : Optional.empty();
     }
 
     /** 250 ms, 2 s, 1.5 s. */

@@ -47,17 +47,19 @@ public final class DeliveryFailures {
      */
     public boolean shouldRetry(Exchange exchange) {
         int next = exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 1, Integer.class);
-        Throwable cause = exchange.getException();
+        // Camel asks on a copy of the exchange without the exception: it is in EXCEPTION_CAUGHT.
+        Throwable cause = exchange.getException() != null
+                ? exchange.getException()
+                : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         // Camel counts the attempt about to be made: 1 before the first redelivery.
         if (next > maxRedeliveries || isPermanent(cause)) {
             return false;
         }
-        if (cause instanceof HttpOperationFailedException http && (http.getStatusCode() == 429 || http.getStatusCode() == 503)) {
-            Optional<Duration> wait = RetryAfter.delay(http.getResponseHeaders().get("Retry-After"),
-                    http.getResponseHeaders().get("Date"), Instant.now());
+        if (cause instanceof HttpOperationFailedException http) {
+            Optional<Duration> wait = RetryAfter.askedBy(http, Instant.now());
             if (wait.isPresent()) {
                 if (wait.get().compareTo(maxDelay) > 0) {
-                    return false;
+                    return false; // the event stays owed: the next poll tries again
                 }
                 exchange.getMessage().setHeader(Exchange.REDELIVERY_DELAY, wait.get().toMillis());
             }

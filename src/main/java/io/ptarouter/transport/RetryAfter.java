@@ -9,7 +9,11 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoField;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+
+import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
  * The {@code Retry-After} header of an HTTP answer (RFC 9110, section 10.2.3): how long the server
@@ -22,7 +26,30 @@ public final class RetryAfter {
     private static final DateTimeFormatter ASCTIME =
             DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US).withZone(ZoneOffset.UTC);
 
+    /** The answers whose Retry-After asks the client to wait before trying again (RFC 9110). */
+    private static final Set<Integer> WAIT_STATUS = Set.of(429, 503);
+
     private RetryAfter() {
+    }
+
+    /**
+     * The wait a failed HTTP call asked for: its Retry-After when it answered 429 or 503 with one
+     * (header names in any case), else empty.
+     */
+    public static Optional<Duration> askedBy(HttpOperationFailedException failure, Instant now) {
+        if (!WAIT_STATUS.contains(failure.getStatusCode())) {
+            return Optional.empty();
+        }
+        Map<String, String> headers = failure.getResponseHeaders();
+        return delay(header(headers, "Retry-After"), header(headers, "Date"), now);
+    }
+
+    private static String header(Map<String, String> headers, String name) {
+        if (headers == null) {
+            return null;
+        }
+        return headers.entrySet().stream().filter(h -> name.equalsIgnoreCase(h.getKey()))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
     }
 
     /**

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
@@ -26,9 +25,6 @@ class RetryAfterTest extends ReliabilityTestSupport {
     }
 
     @Test
-    @Disabled("Retry-After on the webhook is not honoured yet: DeliveryFailures.shouldRetry and the sink-errors "
-              + "redelivery policy ignore it (Camel retries after pta.sink.redelivery-delay); only Apache HttpClient's "
-              + "own single automatic retry of 429/503 waits for it")
     void a429WithRetryAfterIsRetriedNoSoonerThanAsked() throws Exception {
         stubLogon(TOKEN);
         for (int n = 0; n < 3; n++) {

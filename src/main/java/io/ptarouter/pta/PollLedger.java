@@ -87,8 +87,12 @@ public final class PollLedger {
         return true;
     }
 
-    /** False when this sink already has this version; otherwise the sink is expected to report on it. */
-    public synchronized boolean claim(String key, String sink) {
+    /**
+     * False when this sink already has this version, or when its circuit breaker is open: the version
+     * is then owed to it and waits for a later poll (or is parked, with {@code envelope}, once it is
+     * older than park-after). Otherwise the sink is expected to report on it.
+     */
+    public synchronized boolean claim(String key, String sink, String envelope) {
         Entry entry = open.get(key);
         if (entry == null) {
             // Not accepted by this poll (a replay, an embedder's own route): nothing to track.
@@ -100,13 +104,32 @@ public final class PollLedger {
         }
         CallNotPermittedException refusal = breakers.refusal(sink);
         if (refusal != null) {
-            // The sink's breaker is open: the event is owed to it and waits for a later poll.
-            entry.outcomes.put(sink, Outcome.FAILED);
-            entry.failures.put(sink, new Failure(key, sink, entry.eventTime, null, refusal, false));
+            holdBack(entry, key, sink, envelope, refusal);
             return false;
         }
         entry.outcomes.put(sink, null);
         return true;
+    }
+
+    /**
+     * For a sink that queues its calls: false when its breaker opened after this version was claimed.
+     * The call is then not made, and the version is owed as if the claim had been refused.
+     */
+    public synchronized boolean mayCall(String key, String sink, String envelope) {
+        Entry entry = open.get(key);
+        CallNotPermittedException refusal = breakers.refusalIfOpen(sink);
+        if (entry == null || refusal == null) {
+            return true;
+        }
+        if (entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) == null) {
+            holdBack(entry, key, sink, envelope, refusal);
+        }
+        return false;
+    }
+
+    private static void holdBack(Entry entry, String key, String sink, String envelope, CallNotPermittedException refusal) {
+        entry.outcomes.put(sink, Outcome.FAILED);
+        entry.failures.put(sink, new Failure(key, sink, entry.eventTime, envelope, refusal, false));
     }
 
     public synchronized void delivered(String key, String sink) {

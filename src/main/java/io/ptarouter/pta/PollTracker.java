@@ -92,9 +92,10 @@ public final class PollTracker {
      * sink then owes a report: {@link #delivered}, or a failure through the sinks' error handler.
      */
     public boolean claim(Exchange exchange, String sink) {
+        String envelope = exchange.getMessage().getBody(String.class);
         exchange.setProperty(SINK, sink);
-        exchange.setProperty(ENVELOPE, exchange.getMessage().getBody(String.class));
-        return poll(exchange).ledger().claim(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class), sink);
+        exchange.setProperty(ENVELOPE, envelope);
+        return poll(exchange).ledger().claim(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class), sink, envelope);
     }
 
     /** The sink named by {@value #SINK} accepted the message. */

@@ -60,6 +60,14 @@ public final class SinkBreakers {
         return breaker.tryAcquirePermission() ? null : CallNotPermittedException.createCallNotPermittedException(breaker);
     }
 
+    /** Null unless the sink's breaker is open now; unlike {@link #refusal}, takes no permission. */
+    public CallNotPermittedException refusalIfOpen(String sink) {
+        CircuitBreaker breaker = of(sink);
+        CircuitBreaker.State state = breaker.getState();
+        return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.FORCED_OPEN
+                ? CallNotPermittedException.createCallNotPermittedException(breaker) : null;
+    }
+
     public void succeeded(String sink) {
         of(sink).onSuccess(0, TimeUnit.NANOSECONDS);
     }

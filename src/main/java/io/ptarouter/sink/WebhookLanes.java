@@ -9,8 +9,12 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollBatch;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
@@ -18,10 +22,14 @@ import io.ptarouter.routing.EventClassifier;
 /**
  * Posts webhook calls concurrently on a fixed number of lanes. The lane is chosen by event id, so
  * the versions of one event (created, updated, closed) reach the receiver in the order PTA gave
- * them, while different events go out in parallel. A poll holds at most {@code maxQueued} calls
+ * them, while different events go out in parallel. The sink's circuit breaker is asked again when
+ * a call's turn comes, so calls queued before it opened are not made. A poll holds at most {@code maxQueued} calls
  * not yet made, and waits for all of its calls when it ends, before the watermark moves.
  */
 public final class WebhookLanes extends ServiceSupport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookLanes.class);
+    private static final String SINK = "webhook";
 
     private final ProducerTemplate producer;
     private final String endpoint;
@@ -46,19 +54,52 @@ public final class WebhookLanes extends ServiceSupport {
     }
 
     public void submit(Exchange exchange) throws InterruptedException {
-        Calls calls = PollTracker.poll(exchange).batch("webhook", Calls::new);
-        String id = exchange.getProperty(EventClassifier.DELIVERY_KEY, "", String.class);
+        Poll poll = PollTracker.poll(exchange);
+        Calls calls = poll.batch(SINK, Calls::new);
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, "", String.class);
+        String envelope = exchange.getProperty(PollTracker.ENVELOPE, String.class);
         // The key is stream/id/version: the lane is chosen by stream and id only, so versions keep their order.
-        String event = id.lastIndexOf('/') > 0 ? id.substring(0, id.lastIndexOf('/')) : id;
-        Exchange call = exchange.copy();
+        String event = key.lastIndexOf('/') > 0 ? key.substring(0, key.lastIndexOf('/')) : key;
+        Exchange call = freshCopy(exchange);
         calls.enqueue();
         lanes[Math.floorMod(event.hashCode(), lanes.length)].execute(() -> {
             try {
-                producer.send(endpoint, call); // the route reports its own failures
+                // The breaker may have opened while this call waited in the lane: then it is not made.
+                if (poll.ledger().mayCall(key, SINK, envelope)) {
+                    call(poll, key, envelope, call);
+                }
             } finally {
                 calls.done();
             }
         });
+    }
+
+    /**
+     * A new exchange with the message and pta.* properties only: a copy of the exchange in flight would
+     * share Camel's internal state of the split and multicast still running on the poll's thread.
+     */
+    private static Exchange freshCopy(Exchange exchange) {
+        Exchange call = new DefaultExchange(exchange.getContext());
+        call.getMessage().setBody(exchange.getMessage().getBody());
+        call.getMessage().getHeaders().putAll(exchange.getMessage().getHeaders());
+        exchange.getProperties().forEach((name, value) -> {
+            if (name.startsWith("pta")) {
+                call.setProperty(name, value);
+            }
+        });
+        return call;
+    }
+
+    private void call(Poll poll, String key, String envelope, Exchange call) {
+        Exchange done = producer.send(endpoint, call);
+        // The route reports its own failures; one that escaped it (its error handler failed) is reported here.
+        Exception escaped = done.getException();
+        if (escaped != null) {
+            poll.markDeliveryFailed();
+            poll.ledger().failed(key, SINK, envelope, escaped, false);
+            LOG.error("the webhook call for {} failed outside its error handler: {} (retried next poll)", key,
+                    DeliveryFailures.describe(escaped));
+        }
     }
 
     @Override

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -67,9 +66,6 @@ class DeadLetterTest extends ReliabilityTestSupport {
     }
 
     @Test
-    @Disabled("BUG: a 400 is retried in-route: the receiver gets 3 calls (1 + pta.sink.max-redeliveries) before the "
-              + "event is parked as refused for good; DeliveryFailures.shouldRetry reads exchange.getException(), "
-              + "apparently not yet set when Camel evaluates retryWhile")
     void aWebhook400IsNotRetriedInRoute() throws Exception {
         webhookAnswers(badRequest());
         stubSecurityEvents(Events.array(high(1, t)));
@@ -80,8 +76,6 @@ class DeadLetterTest extends ReliabilityTestSupport {
     }
 
     @Test
-    @Disabled("BUG (intermittent, seen in CI): a webhook failure on a lane thread is sometimes never reported to the "
-              + "poll's ledger, so the owed event is not parked; see the bug-5 test in this class")
     void anOwedEventOlderThanParkAfterIsParkedAsNotPermanent() throws Exception {
         webhookAnswers(serverError());
         stubSecurityEvents(Events.array(high(1, t)));
@@ -106,10 +100,6 @@ class DeadLetterTest extends ReliabilityTestSupport {
     }
 
     @Test
-    @Disabled("BUG, INTERMITTENT (2 of ~6 runs): a webhook failure is sometimes never reported to the poll. Once with "
-              + "503: the poll ended as the last attempt failed, no DeliveryFailures line was ever logged, the poll said "
-              + "'0 failed deliveries', nothing was parked. Once with 400 for 2 events on 2 lanes: event 1 was reported "
-              + "and parked, event 2 (lane pta-webhook-3) never logged a failure before the checkpoint")
     void anOwedEventOlderThanParkAfterIsParkedWhenTheWebhookAnswers503() throws Exception {
         webhookAnswers(serviceUnavailable());
         stubSecurityEvents(Events.array(high(1, t)));
@@ -121,9 +111,6 @@ class DeadLetterTest extends ReliabilityTestSupport {
     }
 
     @Test
-    @Disabled("BUG: an event the webhook's open breaker kept from being tried is parked with \"envelope\": null "
-              + "(PollLedger.claim records the Failure with a null envelope), so its dead-letter record cannot be replayed: "
-              + "DeadLetters.restore rejects it as 'not a dead-letter record'")
     void anEventHeldBackByAnOpenBreakerIsParkedWithItsEnvelope() throws Exception {
         webhookAnswers(serviceUnavailable());
         stubSecurityEvents(Events.array(high(1, t)));

@@ -108,7 +108,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         DeadLetters deadLetters = new DeadLetters(Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter")));
         registry.bind("deadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
-        registry.bind("polls", new PollTracker(store, policy, deadLetters, sinkBreakers(settings), clock));
+        PollTracker polls = new PollTracker(store, policy, deadLetters, sinkBreakers(settings), clock);
+        // Stopped after the routes and before the store, which was added first: not a bean of the routes,
+        // which Camel would stop with them on the thread its shutdown timeout interrupts.
+        context.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                polls.recordAbandonedPolls();
+            }
+        }, true);
+        registry.bind("polls", polls);
         Watermarks watermarks = store;
         registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
         registry.bind("securityEventReader", new SecurityEventReader());

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.component.micrometer.MicrometerConstants;
@@ -51,6 +53,8 @@ public final class PollTracker {
     private final SinkBreakers breakers;
     private final Clock clock;
     private volatile Optional<MeterRegistry> meters;
+    /** The polls started and not yet finished: a shutdown records what they delivered. */
+    private final Set<Poll> inFlight = ConcurrentHashMap.newKeySet();
 
     public PollTracker(DeliveryStore store, Policy policy, PollLedger.DeadLetterSink deadLetters, SinkBreakers breakers,
                        Clock clock) {
@@ -71,7 +75,9 @@ public final class PollTracker {
 
     public void start(Exchange exchange, String stream) {
         PtaStream pta = PtaStream.byId(stream);
-        exchange.setProperty(Poll.PROPERTY, new Poll(pta, new PollLedger(store, pta.id(), breakers)));
+        Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers));
+        inFlight.add(poll);
+        exchange.setProperty(Poll.PROPERTY, poll);
     }
 
     /** Sets {@value #ACCEPTED}: false when every sink chosen for this version already has it. */
@@ -164,6 +170,7 @@ public final class PollTracker {
 
     public void finish(Exchange exchange) throws Exception {
         Poll poll = poll(exchange);
+        inFlight.remove(poll);
         String stream = poll.stream().id();
         if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
             // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
@@ -205,6 +212,7 @@ public final class PollTracker {
             LOG.error("poll failed before it started: {}", reason);
             return;
         }
+        inFlight.remove(poll);
         String stream = poll.stream().id();
         try {
             checkpoint(poll, OptionalLong.empty()); // what was delivered before the failure stays delivered
@@ -215,6 +223,37 @@ public final class PollTracker {
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
                 stream, poll.received(), poll.elapsedMillis(), reason, describe(store.get(stream)));
     }
+    /**
+     * A shutdown that timed out abandons the poll in flight without running its error handler: what
+     * its sinks accepted is recorded here, once the routes are stopped and before the delivery store
+     * closes, so the next run neither re-sends it nor skips what was not delivered.
+     */
+    public void recordAbandonedPolls() {
+        // The thread that stops the routes may have been interrupted by the shutdown's timeout, and an
+        // interrupt closes the file channels that an embedded database writes through.
+        boolean interrupted = Thread.interrupted();
+        try {
+            inFlight.forEach(this::recordAbandoned);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void recordAbandoned(Poll poll) {
+        inFlight.remove(poll);
+        try {
+            checkpoint(poll, OptionalLong.empty());
+            LOG.warn("{} poll abandoned at shutdown after {} events: what the sinks accepted is recorded, the watermark "
+                     + "stays at {} and the next run reads from there", poll.stream().id(), poll.received(),
+                    describe(store.get(poll.stream().id())));
+        } catch (Exception e) {
+            LOG.error("{} poll abandoned at shutdown: recording what was delivered failed: {}; the next run may "
+                      + "deliver some events again", poll.stream().id(), e.getMessage(), e);
+        }
+    }
+
     private Optional<MeterRegistry> meters(Exchange exchange) {
         if (meters == null) {
             meters = Optional.ofNullable(MicrometerUtils.getMeterRegistryFromCamelRegistry(

@@ -159,7 +159,8 @@ public final class NdjsonFiles {
             this.ledger = ledger;
         }
 
-        void write(Path file, String key, String line) throws IOException {
+        // A shutdown may complete the batch from another thread while the poll still writes to it.
+        synchronized void write(Path file, String key, String line) throws IOException {
             OpenFile handle = open.get(file);
             if (handle == null) {
                 Files.createDirectories(file.getParent());
@@ -172,12 +173,12 @@ public final class NdjsonFiles {
             handle.lines().add(new Line(key, line));
         }
 
-        void alreadyWritten(String key) {
+        synchronized void alreadyWritten(String key) {
             skipped.add(key);
         }
 
         @Override
-        public void complete() throws IOException {
+        public synchronized void complete() throws IOException {
             IOException failure = null;
             for (String key : skipped) {
                 ledger.delivered(key, SINK);

@@ -94,7 +94,11 @@ public final class WebhookLanes extends ServiceSupport {
         Exchange done = producer.send(endpoint, call);
         // The route reports its own failures; one that escaped it (its error handler failed) is reported here.
         Exception escaped = done.getException();
-        if (escaped != null) {
+        Integer status = done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+        if (escaped != null && status != null && status / 100 == 2) {
+            // The receiver took it and what came after failed (a shutdown that timed out): it is delivered.
+            poll.ledger().delivered(key, SINK);
+        } else if (escaped != null) {
             poll.markDeliveryFailed();
             poll.ledger().failed(key, SINK, envelope, escaped, false);
             LOG.error("the webhook call for {} failed outside its error handler: {} (retried next poll)", key,

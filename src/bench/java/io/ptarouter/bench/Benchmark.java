@@ -163,7 +163,7 @@ public final class Benchmark {
 
     static String usage() {
         return """
-                bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,file,jms,webhook,all]
+                bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,file,jms,webhook,email,all]
                     [--large-variants ceiling,naive,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
                 --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).""";

@@ -17,6 +17,7 @@ final class Results {
             "file", "pta-router, file sink",
             "jms", "pta-router, JMS sink (persistent)",
             "webhook", "pta-router, webhook sink (medium+high only)",
+            "email", "pta-router, email sink (high and listed types only)",
             "all", "pta-router, all four sinks");
 
     record Row(String variant, int size, String failure, int runs, double rate, long delivered, long events,

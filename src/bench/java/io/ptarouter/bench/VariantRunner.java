@@ -19,7 +19,7 @@ import java.util.Set;
  */
 public final class VariantRunner {
 
-    static final String[] VARIANTS = {"ceiling", "naive", "file", "jms", "webhook", "all"};
+    static final String[] VARIANTS = {"ceiling", "naive", "file", "jms", "webhook", "email", "all"};
 
     public static void main(String[] args) throws Exception {
         String name = args[0];
@@ -60,6 +60,7 @@ public final class VariantRunner {
             case "file" -> new PtaRouterVariant(Set.of("file"), "file");
             case "jms" -> new PtaRouterVariant(Set.of("jms"), "jms");
             case "webhook" -> new PtaRouterVariant(Set.of("webhook"), "webhook");
+            case "email" -> new PtaRouterVariant(Set.of("email"), "email");
             case "all" -> new PtaRouterVariant(Set.of("file", "jms", "webhook", "email"), "file");
             default -> throw new IllegalArgumentException("unknown variant " + name + "; known: " + String.join(", ", VARIANTS));
         };

@@ -18,7 +18,6 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
-import org.apache.camel.component.mail.DefaultJavaMailSender;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
@@ -40,8 +39,10 @@ import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.EmailComposer;
+import io.ptarouter.sink.EmailLanes;
 import io.ptarouter.sink.EmbeddedBroker;
 import io.ptarouter.sink.JmsBatches;
+import io.ptarouter.sink.MailTransportPool;
 import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
 import io.ptarouter.sink.RejectedEvents;
@@ -144,7 +145,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         configureJms(context, settings);
-        configureEmail(registry, settings);
+        configureEmail(context, settings);
         configureWebhook(context, settings);
     }
 
@@ -277,19 +278,24 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         }
     }
 
-    private static void configureEmail(Registry registry, Settings settings) throws IOException {
+    private static void configureEmail(CamelContext context, Settings settings) throws Exception {
+        Registry registry = context.getRegistry();
         boolean enabled = settings.bool("pta.sink.email.enabled", false);
         String security = settings.oneOf("pta.sink.email.security", "none", "none", "starttls", "smtps");
         String protocol = security.equals("smtps") ? "smtps" : "smtp";
         String host = settings.string("pta.sink.email.host", "localhost");
         TrustSettings trust = trustSettings(settings, "pta.sink.email.tls-verify", "pta.sink.email.ca-file",
                 "pta.sink.email.truststore", "pta.sink.email.truststore-password");
-        DefaultJavaMailSender sender = new DefaultJavaMailSender();
+        int concurrency = settings.integer("pta.sink.email.concurrency", 4, 1, 64);
+        // One open SMTP connection per lane, reused from mail to mail.
+        MailTransportPool sender = new MailTransportPool(concurrency,
+                settings.integer("pta.sink.email.mails-per-connection", 100, 1, 1_000_000));
         sender.setHost(host);
         sender.setPort(settings.integer("pta.sink.email.port", 25, 1, 65535));
         sender.setProtocol(protocol);
         Properties mail = new Properties();
-        String timeout = Long.toString(settings.duration("pta.sink.email.timeout", Duration.ofSeconds(30)).toMillis());
+        Duration smtpTimeout = settings.duration("pta.sink.email.timeout", Duration.ofSeconds(30));
+        String timeout = Long.toString(smtpTimeout.toMillis());
         mail.setProperty("mail." + protocol + ".connectiontimeout", timeout);
         mail.setProperty("mail." + protocol + ".timeout", timeout);
         mail.setProperty("mail." + protocol + ".writetimeout", timeout);
@@ -312,7 +318,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             sender.setPassword(settings.secret("pta.sink.email.password"));
         }
         sender.setJavaMailProperties(mail);
+        closeOnStop(context, sender);
         registry.bind("ptaMailSender", sender);
+        ProducerTemplate producer = context.createProducerTemplate();
+        // a mail may wait for a connection and then for the server: both are bounded by the timeout
+        EmailLanes lanes = new EmailLanes(producer, "direct:email-send", concurrency, smtpTimeout.multipliedBy(3));
+        context.addService(producer, true);
+        context.addService(lanes, true); // stopped before the producer and the connections it uses
+        registry.bind("emailLanes", lanes);
 
         List<String> to = settings.list("pta.sink.email.to");
         if (enabled && to.isEmpty()) {

@@ -13,6 +13,8 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,10 +30,18 @@ final class MailReceiver implements AutoCloseable {
     private static final Pattern ID = Pattern.compile("(?m)^Event id:\\s*(\\S+)\\s*$");
     private static final Pattern TIME = Pattern.compile("(?m)^Event time:\\s*(\\S+)\\s*$");
 
-    private final GreenMail greenMail;
+    private final int port;
     private final DeliveryTally mails = new DeliveryTally();
+    private final List<String> messageIds = new ArrayList<>();
+    private GreenMail greenMail;
 
     MailReceiver(int port) {
+        this.port = port;
+        start();
+    }
+
+    /** Starts the server, again after a {@link #stop()}, on the same port; what was tallied is kept. */
+    synchronized void start() {
         greenMail = new GreenMail(new ServerSetup(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
         greenMail.withConfiguration(GreenMailConfiguration.aConfig().withDisabledAuthentication());
         greenMail.start();
@@ -44,17 +54,32 @@ final class MailReceiver implements AutoCloseable {
         });
     }
 
+    /** Stops the server: connections are refused until {@link #start()}. */
+    synchronized void stop() {
+        greenMail.stop();
+    }
+
     int port() {
-        return greenMail.getSmtp().getPort();
+        return port;
     }
 
     DeliveryTally mails() {
         return mails;
     }
 
+    /** The Message-ID of every mail accepted, in the order they came, copies included. */
+    List<String> messageIds() {
+        synchronized (messageIds) {
+            return List.copyOf(messageIds);
+        }
+    }
+
     private void tally(MimeMessage mail) {
         try {
             String messageId = mail.getMessageID();
+            synchronized (messageIds) {
+                messageIds.add(messageId);
+            }
             deliveryKey(plainText(mail)).ifPresentOrElse(key -> mails.record(key, messageId), mails::recordUnreadable);
         } catch (MessagingException | IOException | RuntimeException e) {
             mails.recordUnreadable();
@@ -96,6 +121,6 @@ final class MailReceiver implements AutoCloseable {
 
     @Override
     public void close() {
-        greenMail.stop();
+        stop();
     }
 }

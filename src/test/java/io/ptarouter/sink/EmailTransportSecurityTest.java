@@ -41,7 +41,7 @@ class EmailTransportSecurityTest {
     private static final String MAIL_USER = "pta-mailer";
     private static final String MAIL_PASSWORD = "Mail-Passw0rd-5150";
     private static final String EVENT_ID = Events.id(1);
-    private static final String NOT_DELIVERED = "sink-email did not deliver security-events/" + EVENT_ID;
+    private static final String NOT_DELIVERED = "email-send did not deliver security-events/" + EVENT_ID;
 
     @TempDir
     static Path certs;

@@ -39,7 +39,6 @@ import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.EmailComposer;
-import io.ptarouter.sink.EmailLanes;
 import io.ptarouter.sink.EmbeddedBroker;
 import io.ptarouter.sink.JmsBatches;
 import io.ptarouter.sink.MailTransportPool;
@@ -47,7 +46,7 @@ import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
 import io.ptarouter.sink.RejectedEvents;
 import io.ptarouter.sink.SinkBreakers;
-import io.ptarouter.sink.WebhookLanes;
+import io.ptarouter.sink.SinkLanes;
 import io.ptarouter.sink.WebhookRequest;
 import io.ptarouter.state.DeliveryStore;
 import io.ptarouter.state.JdbcDeliveryStore;
@@ -322,7 +321,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaMailSender", sender);
         ProducerTemplate producer = context.createProducerTemplate();
         // a mail may wait for a connection and then for the server: both are bounded by the timeout
-        EmailLanes lanes = new EmailLanes(producer, "direct:email-send", concurrency, smtpTimeout.multipliedBy(3));
+        SinkLanes lanes = new SinkLanes(producer, "direct:email-send", "email", concurrency, smtpTimeout.multipliedBy(3));
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("emailLanes", lanes);
@@ -375,11 +374,11 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         closeOnStop(context, transport);
         context.getRegistry().bind("webhookTransport", transport);
         ProducerTemplate producer = context.createProducerTemplate();
-        WebhookLanes lanes = new WebhookLanes(producer, "direct:webhook-post", concurrency,
+        SinkLanes lanes = new SinkLanes(producer, "direct:webhook-post", "webhook", concurrency,
                 // a call may wait for a connection and then for the receiver: both are bounded by the timeout
                 timeout.multipliedBy(3));
-        context.addService(lanes, true);
         context.addService(producer, true);
+        context.addService(lanes, true); // stopped before the producer it uses
         context.getRegistry().bind("webhookLanes", lanes);
         context.getRegistry().bind("webhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",

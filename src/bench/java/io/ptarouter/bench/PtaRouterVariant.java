@@ -4,6 +4,7 @@ import io.ptarouter.config.PtaRouterConfiguration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,6 +17,10 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.main.DefaultConfigurationConfigurer;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.support.PropertyBindingSupport;
+import org.apache.camel.util.StringHelper;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.EventNotifierSupport;
@@ -66,6 +71,7 @@ final class PtaRouterVariant implements Variant {
         }
         context.getPropertiesComponent().setLocation("file:application.properties");
         context.getPropertiesComponent().setOverrideProperties(p);
+        applyMainSettings(context);
         new PtaRouterConfiguration().configure(context);
         List<Resource> routes = new ArrayList<>();
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
@@ -121,6 +127,24 @@ final class PtaRouterVariant implements Variant {
         } finally {
             context.close();
         }
+    }
+
+    /**
+     * The camel.main.* settings of application.properties (exchange ids, JMX statistics, ...), applied to this plain
+     * CamelContext as Camel Main applies them to its own, so the benchmark measures the context the app runs.
+     */
+    private static void applyMainSettings(CamelContext context) throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        context.getPropertiesComponent().loadPropertiesAsMap().forEach((key, value) -> {
+            String name = key.toString();
+            if (name.startsWith("camel.main.")) {
+                settings.put(StringHelper.dashToCamelCase(name.substring("camel.main.".length())), value);
+            }
+        });
+        MainConfigurationProperties main = new MainConfigurationProperties();
+        PropertyBindingSupport.build().withCamelContext(context).withTarget(main).withProperties(settings)
+                .withIgnoreCase(true).withRemoveParameters(false).bind();
+        DefaultConfigurationConfigurer.configure(context, main);
     }
 
     /** Counts events handed to each sink route, the events read, and the end of the poll's own exchange. */

@@ -1,6 +1,7 @@
 package io.ptarouter.bench;
 
 import io.ptarouter.config.PtaRouterConfiguration;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ final class PtaRouterVariant implements Variant {
                     .forEach(f -> routes.add(PluginHelper.getResourceLoader(context).resolveResource("file:" + f)));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(routes);
-        Deliveries deliveries = new Deliveries();
+        Deliveries deliveries = new Deliveries(target.events() * 9L / 10);
         context.getManagementStrategy().addEventNotifier(deliveries);
         try {
             context.start();
@@ -91,7 +92,8 @@ final class PtaRouterVariant implements Variant {
             }
             // Sinks that batch (file) or send asynchronously (JMS, webhook) finish their deliveries before the poll
             // ends (fsync, acknowledgements, awaited calls), so the poll's end is the last delivery.
-            long nanos = deliveries.pollEnd - start;
+            // The full collection of the live-heap probe is not counted in the poll's time.
+            long nanos = deliveries.pollEnd - start - deliveries.probeNanos;
             Map<String, Long> peer = target.peerCounts();
             long fileLines = 0;
             if (Files.isDirectory(work.resolve("events"))) {
@@ -120,6 +122,9 @@ final class PtaRouterVariant implements Variant {
                 }
             }
             note.append(" failed deliveries ").append(deliveries.failed.get());
+            if (deliveries.liveHeap > 0) {
+                note.append(", live heap at 90% of the events ").append(deliveries.liveHeap >> 20).append(" MB");
+            }
             if (peer.get("repeated") > 0) {
                 note.append(", repeated webhook ids ").append(peer.get("repeated"));
             }
@@ -155,8 +160,13 @@ final class PtaRouterVariant implements Variant {
         final AtomicLong events = new AtomicLong();
         final CountDownLatch pollDone = new CountDownLatch(1);
         volatile long pollEnd;
+        /** After this many events read, one full collection measures the live heap while the poll is under way. */
+        private final long probeAt;
+        volatile long liveHeap;
+        volatile long probeNanos;
 
-        Deliveries() {
+        Deliveries(long probeAt) {
+            this.probeAt = probeAt;
             setIgnoreCamelContextEvents(true);
             setIgnoreRouteEvents(true);
             setIgnoreServiceEvents(true);
@@ -164,6 +174,17 @@ final class PtaRouterVariant implements Variant {
             setIgnoreExchangeCreatedEvent(true);
             setIgnoreExchangeRedeliveryEvents(true);
             setIgnoreExchangeAsyncProcessingStartedEvents(true);
+        }
+
+        /**
+         * The heap that is really live mid-poll: "heap after GC" of young collections also counts old garbage that G1
+         * has not collected yet, so it cannot tell a leak from a lazy old generation; a full collection can.
+         */
+        private void probeLiveHeap() {
+            long begin = System.nanoTime();
+            System.gc();
+            liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            probeNanos = System.nanoTime() - begin;
         }
 
         long count(String sink) {
@@ -185,7 +206,9 @@ final class PtaRouterVariant implements Variant {
                     return;
                 }
                 if (sink.equals("events")) {
-                    events.incrementAndGet();
+                    if (events.incrementAndGet() == probeAt) {
+                        probeLiveHeap();
+                    }
                 } else if (sentEvent.getExchange().getException() == null) {
                     sent.get(sink).incrementAndGet();
                 } else {

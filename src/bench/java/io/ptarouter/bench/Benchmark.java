@@ -24,7 +24,7 @@ public final class Benchmark {
     /** What was asked; see {@link #usage()}. */
     record Plan(List<Integer> sizes, List<String> variants, List<String> largeVariants, int largeFrom, int warmup,
                 int runs, int largeWarmup, int largeRuns, String xmx, Path out, Duration forkTimeout,
-                boolean reportOnly) {
+                boolean reportOnly, List<String> jvmOptions) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -63,8 +63,10 @@ public final class Benchmark {
                     String key = variant + "@" + size;
                     System.out.printf("%s N=%d: running (-Xmx%s)%n", variant, size, plan.xmx());
                     Path log = plan.out().resolve("logs/" + variant + "-" + size + ".log");
-                    Process run = fork("io.ptarouter.bench.VariantRunner",
-                            List.of("-Xmx" + plan.xmx(), "-XX:+ExitOnOutOfMemoryError"),
+                    List<String> options = new ArrayList<>(List.of("-Xmx" + plan.xmx(), "-XX:+ExitOnOutOfMemoryError"));
+                    // A profile of one variant, for example: --jvm-options -XX:StartFlightRecording=filename=file.jfr
+                    options.addAll(plan.jvmOptions().stream().map(o -> o.replace("{variant}", key.replace('@', '-'))).toList());
+                    Process run = fork("io.ptarouter.bench.VariantRunner", options,
                             List.of(variant, info.toString(), Integer.toString(size), work.resolve("run").toString(),
                                     Integer.toString(large ? plan.largeWarmup() : plan.warmup()),
                                     Integer.toString(large ? plan.largeRuns() : plan.runs()), runs.toString()), log);
@@ -137,6 +139,7 @@ public final class Benchmark {
         o.put("xmx", "256m");
         o.put("out", "bench/results");
         o.put("fork-timeout-minutes", "40");
+        o.put("jvm-options", "");
         boolean reportOnly = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -158,7 +161,8 @@ public final class Benchmark {
                 List.of(o.get("variants").split(",")), List.of(o.get("large-variants").split(",")),
                 Integer.parseInt(o.get("large-from")), Integer.parseInt(o.get("warmup")), Integer.parseInt(o.get("runs")),
                 Integer.parseInt(o.get("large-warmup")), Integer.parseInt(o.get("large-runs")), o.get("xmx"),
-                Path.of(o.get("out")), Duration.ofMinutes(Long.parseLong(o.get("fork-timeout-minutes"))), reportOnly);
+                Path.of(o.get("out")), Duration.ofMinutes(Long.parseLong(o.get("fork-timeout-minutes"))), reportOnly,
+                Arrays.stream(o.get("jvm-options").split(" ")).filter(s -> !s.isBlank()).toList());
     }
 
     static String usage() {
@@ -166,7 +170,9 @@ public final class Benchmark {
                 bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,file,jms,webhook,email,all]
                     [--large-variants ceiling,naive,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
-                --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).""";
+                    [--jvm-options "-XX:StartFlightRecording=filename=target/{variant}.jfr"]
+                --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).
+                --jvm-options are added to each variant's JVM, space-separated; {variant} becomes its name and size.""";
     }
 
     static String now() {

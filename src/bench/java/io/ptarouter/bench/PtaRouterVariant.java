@@ -1,9 +1,11 @@
 package io.ptarouter.bench;
 
 import io.ptarouter.config.PtaRouterConfiguration;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,6 +18,10 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.main.DefaultConfigurationConfigurer;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.support.PropertyBindingSupport;
+import org.apache.camel.util.StringHelper;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.EventNotifierSupport;
@@ -66,6 +72,7 @@ final class PtaRouterVariant implements Variant {
         }
         context.getPropertiesComponent().setLocation("file:application.properties");
         context.getPropertiesComponent().setOverrideProperties(p);
+        applyMainSettings(context);
         new PtaRouterConfiguration().configure(context);
         List<Resource> routes = new ArrayList<>();
         try (Stream<Path> files = Files.list(Path.of("routes"))) {
@@ -73,7 +80,7 @@ final class PtaRouterVariant implements Variant {
                     .forEach(f -> routes.add(PluginHelper.getResourceLoader(context).resolveResource("file:" + f)));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(routes);
-        Deliveries deliveries = new Deliveries();
+        Deliveries deliveries = new Deliveries(target.events() * 9L / 10);
         context.getManagementStrategy().addEventNotifier(deliveries);
         try {
             context.start();
@@ -85,7 +92,8 @@ final class PtaRouterVariant implements Variant {
             }
             // Sinks that batch (file) or send asynchronously (JMS, webhook) finish their deliveries before the poll
             // ends (fsync, acknowledgements, awaited calls), so the poll's end is the last delivery.
-            long nanos = deliveries.pollEnd - start;
+            // The full collection of the live-heap probe is not counted in the poll's time.
+            long nanos = deliveries.pollEnd - start - deliveries.probeNanos;
             Map<String, Long> peer = target.peerCounts();
             long fileLines = 0;
             if (Files.isDirectory(work.resolve("events"))) {
@@ -114,6 +122,9 @@ final class PtaRouterVariant implements Variant {
                 }
             }
             note.append(" failed deliveries ").append(deliveries.failed.get());
+            if (deliveries.liveHeap > 0) {
+                note.append(", live heap at 90% of the events ").append(deliveries.liveHeap >> 20).append(" MB");
+            }
             if (peer.get("repeated") > 0) {
                 note.append(", repeated webhook ids ").append(peer.get("repeated"));
             }
@@ -121,6 +132,24 @@ final class PtaRouterVariant implements Variant {
         } finally {
             context.close();
         }
+    }
+
+    /**
+     * The camel.main.* settings of application.properties (exchange ids, JMX statistics, ...), applied to this plain
+     * CamelContext as Camel Main applies them to its own, so the benchmark measures the context the app runs.
+     */
+    private static void applyMainSettings(CamelContext context) throws Exception {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        context.getPropertiesComponent().loadPropertiesAsMap().forEach((key, value) -> {
+            String name = key.toString();
+            if (name.startsWith("camel.main.")) {
+                settings.put(StringHelper.dashToCamelCase(name.substring("camel.main.".length())), value);
+            }
+        });
+        MainConfigurationProperties main = new MainConfigurationProperties();
+        PropertyBindingSupport.build().withCamelContext(context).withTarget(main).withProperties(settings)
+                .withIgnoreCase(true).withRemoveParameters(false).bind();
+        DefaultConfigurationConfigurer.configure(context, main);
     }
 
     /** Counts events handed to each sink route, the events read, and the end of the poll's own exchange. */
@@ -131,8 +160,13 @@ final class PtaRouterVariant implements Variant {
         final AtomicLong events = new AtomicLong();
         final CountDownLatch pollDone = new CountDownLatch(1);
         volatile long pollEnd;
+        /** After this many events read, one full collection measures the live heap while the poll is under way. */
+        private final long probeAt;
+        volatile long liveHeap;
+        volatile long probeNanos;
 
-        Deliveries() {
+        Deliveries(long probeAt) {
+            this.probeAt = probeAt;
             setIgnoreCamelContextEvents(true);
             setIgnoreRouteEvents(true);
             setIgnoreServiceEvents(true);
@@ -140,6 +174,17 @@ final class PtaRouterVariant implements Variant {
             setIgnoreExchangeCreatedEvent(true);
             setIgnoreExchangeRedeliveryEvents(true);
             setIgnoreExchangeAsyncProcessingStartedEvents(true);
+        }
+
+        /**
+         * The heap that is really live mid-poll: "heap after GC" of young collections also counts old garbage that G1
+         * has not collected yet, so it cannot tell a leak from a lazy old generation; a full collection can.
+         */
+        private void probeLiveHeap() {
+            long begin = System.nanoTime();
+            System.gc();
+            liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            probeNanos = System.nanoTime() - begin;
         }
 
         long count(String sink) {
@@ -161,7 +206,9 @@ final class PtaRouterVariant implements Variant {
                     return;
                 }
                 if (sink.equals("events")) {
-                    events.incrementAndGet();
+                    if (events.incrementAndGet() == probeAt) {
+                        probeLiveHeap();
+                    }
                 } else if (sentEvent.getExchange().getException() == null) {
                     sent.get(sink).incrementAndGet();
                 } else {

@@ -40,6 +40,7 @@ public final class PollLedger {
 
     /** Versions recorded during this poll that are remembered in memory, in case the answer repeats them. */
     private static final int RECENT = 50_000;
+    private static final Set<String> DONE_ONLY = Set.of(DeliveryStore.DONE);
 
     private final DeliveryStore store;
     private final String stream;
@@ -156,8 +157,8 @@ public final class PollLedger {
     }
 
     /**
-     * Records what is settled: each sink that accepted a version, and {@link DeliveryStore#DONE} for a
-     * version no sink still owes. A failure is parked when it is permanent or its version is older than
+     * Records what is settled: {@link DeliveryStore#DONE} alone for a version no sink still owes, and
+     * for one that some sink still owes, each sink that accepted it. A failure is parked when it is permanent or its version is older than
      * {@code parkBefore} (epoch ms), else it stays owed and holds the watermark back so the next poll
      * reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
      * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.
@@ -184,16 +185,18 @@ public final class PollLedger {
             String key = e.getKey();
             Entry entry = e.getValue();
             boolean done = true;
-            for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
-                if (outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED) {
-                    deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
-                } else {
-                    done = false;
-                }
+            for (Outcome outcome : entry.outcomes.values()) {
+                done &= outcome == Outcome.DELIVERED || outcome == Outcome.PARKED;
             }
             if (done) {
+                // One row says it for every sink: a version that is done is skipped before any sink is asked.
                 deliveries.add(new Delivery(key, DeliveryStore.DONE, entry.eventTime));
             } else {
+                for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
+                    if (outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED) {
+                        deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
+                    }
+                }
                 owed++;
                 oldestUnfinished = Math.min(oldestUnfinished, entry.eventTime);
             }
@@ -210,7 +213,16 @@ public final class PollLedger {
         }
         // What is recorded leaves the open entries; a bounded memory of it covers an answer that repeats itself.
         for (Delivery delivery : deliveries) {
-            recent.computeIfAbsent(delivery.key(), k -> new HashSet<>(recorded.getOrDefault(k, Set.of()))).add(delivery.sink());
+            if (delivery.sink().equals(DeliveryStore.DONE)) {
+                recent.put(delivery.key(), DONE_ONLY); // shared: most versions end done, and need no set of their own
+            } else {
+                Set<String> sinks = recent.get(delivery.key());
+                if (sinks == null || sinks == DONE_ONLY) {
+                    sinks = new HashSet<>(sinks != null ? sinks : recorded.getOrDefault(delivery.key(), Set.of()));
+                    recent.put(delivery.key(), sinks);
+                }
+                sinks.add(delivery.sink());
+            }
         }
         open.clear();
         return new Settled(toPark.size(), owed, watermark);

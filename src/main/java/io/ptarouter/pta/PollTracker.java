@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.support.DefaultMessage;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
 import io.micrometer.core.instrument.Counter;
@@ -75,6 +76,8 @@ public final class PollTracker {
 
     public void start(Exchange exchange, String stream) {
         PtaStream pta = PtaStream.byId(stream);
+        // A plain message: Quartz's would copy the job's context into the headers of every event split from it.
+        exchange.setMessage(new DefaultMessage(exchange));
         Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers));
         inFlight.add(poll);
         exchange.setProperty(Poll.PROPERTY, poll);

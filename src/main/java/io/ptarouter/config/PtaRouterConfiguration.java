@@ -212,7 +212,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                     "must be longer than pta.delivery.overlap (" + overlap + "), or re-read events would be delivered again");
         }
         return new PollTracker.Policy(overlap, retention,
-                settings.integer("pta.delivery.checkpoint-events", 1000, 1, 1_000_000),
+                settings.integer("pta.delivery.checkpoint-events", 5000, 1, 1_000_000),
                 settings.duration("pta.delivery.checkpoint-interval", Duration.ofSeconds(1)),
                 settings.duration("pta.delivery.park-after", Duration.ofHours(1)));
     }

@@ -246,7 +246,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         if (enabled && external.isEmpty()) {
             EmbeddedBroker broker = new EmbeddedBroker(
                     Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis")),
-                    settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535));
+                    settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535), queue);
             broker.start(); // before any route can send
             context.addService(broker, true);
         }

@@ -46,7 +46,7 @@ class JmsBatchesTest {
 
     @BeforeEach
     void broker() throws Exception {
-        broker = new EmbeddedBroker(data, 0);
+        broker = new EmbeddedBroker(data, 0, "q");
         broker.start();
         connections = new ActiveMQConnectionFactory("vm://0");
         connections.setConfirmationWindowSize(1024 * 1024);

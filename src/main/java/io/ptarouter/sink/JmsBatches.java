@@ -1,15 +1,13 @@
 package io.ptarouter.sink;
 
 import java.io.IOException;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import jakarta.jms.CompletionListener;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
@@ -20,6 +18,9 @@ import jakarta.jms.Message;
 import jakarta.jms.Queue;
 import jakarta.jms.TextMessage;
 
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+
 import org.apache.camel.Exchange;
 
 import io.ptarouter.pta.PollBatch;
@@ -29,18 +30,19 @@ import io.ptarouter.routing.EventClassifier;
 
 /**
  * The JMS sink: persistent text messages, the pta* metadata as properties for selectors. A poll
- * sends asynchronously (JMS 2.0 completion listeners), with at most {@code maxInFlight} messages
- * the broker has not yet acknowledged, and waits for every acknowledgement when it ends, before
- * the watermark moves: the broker's journal syncs cover many messages instead of one each. Each
- * message carries Artemis' duplicate-detection id, derived from the event version, so a message
- * sent again after a failure or a restart is dropped by the broker. Each acknowledgement is reported
- * to the poll's ledger; a message the broker never acknowledged stays owed and is sent again. (Transactions would batch too,
- * but Artemis fails a whole commit for one duplicate, taking the new messages with it.)
+ * sends in a transacted session and commits every {@code maxInFlight} messages and when the poll
+ * checkpoints or ends, before the watermark moves; the messages of a transaction count as
+ * delivered once its commit returns, that is once the broker has them in its journal. One commit
+ * and one journal sync serve many messages, and a paging broker keeps one page transaction for
+ * them instead of one per message. Each message carries Artemis' duplicate-detection id, derived
+ * from the event version, so a message sent again after a failure or a restart is dropped by the
+ * broker. Artemis rolls a whole transaction back for one such duplicate; the sink then sends that
+ * transaction's messages again one per transaction, and counts a duplicate as delivered, since the
+ * broker already has it.
  *
  * <p>One connection serves every poll. When it fails (the broker stopped, the network broke), the
- * acknowledgements of the messages in flight will never come: they are reported failed at once,
- * rather than after {@code acknowledgementTimeout}, so the poll and the other sinks go on, and the
- * next batch opens a new connection.
+ * uncommitted messages are reported failed at once, so they stay owed and the poll and the other
+ * sinks go on, and the next batch opens a new connection.
  */
 public final class JmsBatches implements AutoCloseable {
 
@@ -52,21 +54,20 @@ public final class JmsBatches implements AutoCloseable {
     private final ConnectionFactory connections;
     private final String queue;
     private final int maxInFlight;
-    private final Duration acknowledgementTimeout;
     /** The shared connection, or null before the first batch and after it failed; guarded by this. */
     private JMSContext connection;
     /** A failed connection not yet closed: a JMS client may not close it from its own exception listener; guarded by this. */
     private JMSContext failedConnection;
     private final Set<Batch> batches = ConcurrentHashMap.newKeySet();
 
-    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight, Duration acknowledgementTimeout) {
+    /** {@code maxInFlight}: messages sent in one transaction at most, before it is committed. */
+    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight) {
         this.connections = connections;
         this.queue = queue;
         this.maxInFlight = maxInFlight;
-        this.acknowledgementTimeout = acknowledgementTimeout;
     }
 
-    public void send(Exchange exchange) throws InterruptedException {
+    public void send(Exchange exchange) {
         PollLedger ledger = PollTracker.poll(exchange).ledger();
         Batch batch = PollTracker.poll(exchange).batch(SINK, () -> new Batch(ledger, session()));
         TextMessage message = batch.jms.createTextMessage(exchange.getMessage().getBody(String.class));
@@ -97,7 +98,7 @@ public final class JmsBatches implements AutoCloseable {
             }
             connection = opened;
         }
-        return connection.createContext(JMSContext.AUTO_ACKNOWLEDGE);
+        return connection.createContext(JMSContext.SESSION_TRANSACTED);
     }
 
     private void connectionFailed(JMSContext failed, JMSException cause) {
@@ -134,114 +135,130 @@ public final class JmsBatches implements AutoCloseable {
         }
     }
 
-    /** One poll's session and the acknowledgements it still waits for. */
-    private final class Batch implements PollBatch, CompletionListener {
+    /** One poll's transacted session and the messages of its open transaction. */
+    private final class Batch implements PollBatch {
 
         private final PollLedger ledger;
         private final JMSContext jms;
         private final JMSProducer producer;
         private final Queue destination;
-        private final Semaphore inFlight = new Semaphore(maxInFlight);
-        /** Sent, not yet acknowledged nor reported failed: each holds one permit of {@link #inFlight}. */
-        private final Set<Message> unacknowledged = ConcurrentHashMap.newKeySet();
+        /** Sent in the open transaction, not yet committed; guarded by this. */
+        private final List<TextMessage> uncommitted = new ArrayList<>();
+        /** The first message the broker did not take, for {@link #complete}. */
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        /** Set when the connection failed: nothing more can be sent in this batch. */
+        private final AtomicReference<Exception> broken = new AtomicReference<>();
 
         Batch(PollLedger ledger, JMSContext jms) {
             this.ledger = ledger;
             this.jms = jms;
-            this.producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT).setAsync(this);
+            this.producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT);
             this.destination = jms.createQueue(queue);
             batches.add(this);
         }
 
-        void send(TextMessage message) throws InterruptedException {
-            if (failure.get() != null) {
-                throw new JMSRuntimeException("the connection to the broker failed: " + failure.get().getMessage());
+        synchronized void send(TextMessage message) {
+            if (broken.get() != null) {
+                throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
-            if (!inFlight.tryAcquire(acknowledgementTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new JMSRuntimeException("the broker acknowledged no message for " + acknowledgementTimeout);
+            producer.send(destination, message);
+            uncommitted.add(message);
+            if (uncommitted.size() >= maxInFlight) {
+                commit();
             }
-            unacknowledged.add(message);
+        }
+
+        /** Commits the open transaction and reports its messages; a failure is reported per message and kept. */
+        private synchronized void commit() {
+            if (uncommitted.isEmpty()) {
+                return;
+            }
             try {
-                producer.send(destination, message);
+                jms.commit();
+                uncommitted.forEach(message -> ledger.delivered(keyOf(message), SINK));
             } catch (RuntimeException e) {
-                if (unacknowledged.remove(message)) {
-                    inFlight.release();
+                if (isDuplicate(e)) {
+                    commitOneByOne();
+                } else {
+                    reportFailed(e);
                 }
-                throw e;
             }
+            uncommitted.clear();
         }
 
-        @Override
-        public void onCompletion(Message message) {
-            if (unacknowledged.remove(message)) {
+        /** After a rollback for a duplicate: each message in a transaction of its own, a duplicate counting as delivered. */
+        private void commitOneByOne() {
+            for (TextMessage message : uncommitted) {
                 try {
+                    producer.send(destination, message);
+                    jms.commit();
                     ledger.delivered(keyOf(message), SINK);
-                } finally {
-                    inFlight.release();
+                } catch (RuntimeException e) {
+                    if (isDuplicate(e)) {
+                        ledger.delivered(keyOf(message), SINK);
+                    } else {
+                        failed(message, e);
+                    }
                 }
             }
         }
 
-        @Override
-        public void onException(Message message, Exception exception) {
-            failure.compareAndSet(null, exception);
-            reportFailed(message, exception);
+        private void reportFailed(Exception cause) {
+            uncommitted.forEach(message -> failed(message, cause));
         }
 
-        /** The connection failed: what is still unacknowledged will never be, and later sends fail at once. */
-        void abandon(Exception cause) {
+        private void failed(TextMessage message, Exception cause) {
             failure.compareAndSet(null, cause);
-            unacknowledged.forEach(message -> reportFailed(message, cause));
+            ledger.failed(keyOf(message), SINK, textOf(message), cause, false);
         }
 
-        private void reportFailed(Message message, Exception cause) {
-            if (unacknowledged.remove(message)) {
-                try {
-                    ledger.failed(keyOf(message), SINK, textOf(message), cause, false);
-                } finally {
-                    inFlight.release();
-                }
-            }
-        }
-
-        private static String keyOf(Message message) {
-            try {
-                String id = message.getStringProperty(DUPLICATE_ID);
-                return id.substring(0, id.length() - SUFFIX.length());
-            } catch (JMSException e) {
-                throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
-            }
-        }
-
-        private static String textOf(Message message) {
-            try {
-                return ((TextMessage) message).getText();
-            } catch (JMSException e) {
-                return null;
+        /** The connection failed: the open transaction can never commit, and later sends fail at once. */
+        void abandon(Exception cause) {
+            broken.compareAndSet(null, cause);
+            synchronized (this) {
+                reportFailed(cause);
+                uncommitted.clear();
             }
         }
 
         @Override
         public void complete() throws IOException {
             try {
-                if (!inFlight.tryAcquire(maxInFlight, acknowledgementTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    abandon(new IOException("no acknowledgement within " + acknowledgementTimeout));
-                    throw new IOException("the broker did not acknowledge " + (maxInFlight - inFlight.availablePermits())
-                                          + " JMS messages to " + queue + " within " + acknowledgementTimeout);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                abandon(e);
-                throw new IOException("interrupted while waiting for JMS acknowledgements", e);
+                commit();
             } finally {
                 batches.remove(this);
                 closeQuietly(jms);
             }
             if (failure.get() != null) {
-                throw new IOException("the broker refused a JMS message to " + queue + ": " + failure.get().getMessage(),
-                        failure.get());
+                throw new IOException("the broker did not take every JMS message to " + queue + ": "
+                                      + failure.get().getMessage(), failure.get());
             }
+        }
+    }
+
+    private static boolean isDuplicate(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ActiveMQException artemis && artemis.getType() == ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String keyOf(Message message) {
+        try {
+            String id = message.getStringProperty(DUPLICATE_ID);
+            return id.substring(0, id.length() - SUFFIX.length());
+        } catch (JMSException e) {
+            throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
+        }
+    }
+
+    private static String textOf(Message message) {
+        try {
+            return ((TextMessage) message).getText();
+        } catch (JMSException e) {
+            return null;
         }
     }
 }

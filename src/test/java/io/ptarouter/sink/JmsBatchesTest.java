@@ -70,7 +70,7 @@ class JmsBatchesTest {
 
     @Test
     void aPollEndsOnlyWhenTheBrokerHasAcknowledgedEveryMessage() throws Exception {
-        JmsBatches sink = new JmsBatches(connections, "q", 1000, Duration.ofSeconds(30));
+        JmsBatches sink = new JmsBatches(connections, "q", 1000);
         Exchange poll = poll();
         sink.send(event(poll, "a"));
         sink.send(event(poll, "b"));
@@ -85,7 +85,7 @@ class JmsBatchesTest {
 
     @Test
     void theSameEventVersionSentAgainInALaterPollIsDroppedByTheBroker() throws Exception {
-        JmsBatches sink = new JmsBatches(connections, "q", 2, Duration.ofSeconds(30));
+        JmsBatches sink = new JmsBatches(connections, "q", 2);
         for (int attempt = 0; attempt < 2; attempt++) {
             Exchange poll = poll();
             sink.send(event(poll, "a"));

@@ -49,6 +49,9 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .setBindingsDirectory(dataDirectory.resolve("bindings").toString())
                 .setLargeMessagesDirectory(dataDirectory.resolve("large-messages").toString())
                 .setPagingDirectory(dataDirectory.resolve("paging").toString())
+                // All addresses together keep at most this much of their messages in the heap, and page the rest,
+                // whatever -Xmx is (Artemis' default is half of it, too much in a 256 MB application).
+                .setGlobalMaxSize(32L * 1024 * 1024)
                 .addAcceptorConfiguration("in-vm", "vm://0")
                 .addQueueConfiguration(QueueConfiguration.of(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true))
                 // Messages a consumer keeps failing on, or that expire, are parked rather than lost; a queue

@@ -2,6 +2,7 @@ package io.ptarouter.sink;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -144,6 +145,11 @@ public final class JmsBatches implements AutoCloseable {
         private final Queue destination;
         /** Sent in the open transaction, not yet committed; guarded by this. */
         private final List<TextMessage> uncommitted = new ArrayList<>();
+        /**
+         * Their delivery keys: Artemis only knows a duplicate id once its transaction commits, so the same version
+         * twice in one transaction would be kept twice; the second is not sent, and counts with the first.
+         */
+        private final Set<String> uncommittedKeys = new HashSet<>();
         /** The first message the broker did not take, for {@link #complete}. */
         private final AtomicReference<Exception> failure = new AtomicReference<>();
         /** Set when the connection failed: nothing more can be sent in this batch. */
@@ -161,7 +167,9 @@ public final class JmsBatches implements AutoCloseable {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
-            producer.send(destination, message);
+            if (uncommittedKeys.add(keyOf(message))) {
+                producer.send(destination, message);
+            }
             uncommitted.add(message);
             if (uncommitted.size() >= maxInFlight) {
                 commit();
@@ -184,6 +192,7 @@ public final class JmsBatches implements AutoCloseable {
                 }
             }
             uncommitted.clear();
+            uncommittedKeys.clear();
         }
 
         /** After a rollback for a duplicate: each message in a transaction of its own, a duplicate counting as delivered. */
@@ -218,6 +227,7 @@ public final class JmsBatches implements AutoCloseable {
             synchronized (this) {
                 reportFailed(cause);
                 uncommitted.clear();
+                uncommittedKeys.clear();
             }
         }
 

@@ -77,10 +77,7 @@ class JmsBatchesTest {
 
         tracker.finish(poll);
 
-        assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b");
-        // Each acknowledgement was recorded as a delivery to the JMS sink.
-        assertThat(store.deliveredSince("security-events", 0)).containsOnlyKeys("security-events/a/1", "security-events/b/1")
-                .allSatisfy((key, sinks) -> assertThat(sinks).contains("jms", DeliveryStore.DONE));
+        assertQueueHoldsAndStateRecords("a", "b");
     }
 
     @Test
@@ -100,6 +97,27 @@ class JmsBatchesTest {
         List<Message> received = drain();
         assertThat(received).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b", "c");
         assertThat(received.get(0).getStringProperty(JmsBatches.DUPLICATE_ID)).isEqualTo("security-events/a/1/jms");
+    }
+
+    @Test
+    void theSameEventVersionTwiceInOneTransactionIsSentOnce() throws Exception {
+        JmsBatches sink = new JmsBatches(connections, "q", 1000);
+        Exchange poll = poll();
+        sink.send(event(poll, "a"));
+        sink.send(event(poll, "a"));
+        sink.send(event(poll, "b"));
+
+        tracker.finish(poll);
+
+        assertQueueHoldsAndStateRecords("a", "b");
+    }
+
+    /** The queue holds these events, each once and in this order, and each commit was recorded as a delivery. */
+    private void assertQueueHoldsAndStateRecords(String... ids) {
+        assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly(ids);
+        assertThat(store.deliveredSince("security-events", 0))
+                .containsOnlyKeys(java.util.Arrays.stream(ids).map(id -> "security-events/" + id + "/1").toList())
+                .allSatisfy((key, sinks) -> assertThat(sinks).contains("jms", DeliveryStore.DONE));
     }
 
     private Exchange poll() {

@@ -24,9 +24,8 @@ final class CeilingVariant implements Variant {
     private final JsonFactory json = new JsonFactory();
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @Override
-    public Outcome run(Target target, Path work) throws Exception {
-        long start = System.nanoTime();
+    /** Logs on and GETs the security events, as a stream; shared with {@link JmsCeilingVariant}. */
+    static HttpResponse<InputStream> answer(HttpClient http, Target target) throws Exception {
         String token = http.send(HttpRequest.newBuilder(
                         URI.create(target.simulatorUrl() + "/PasswordVault/API/auth/CyberArk/Logon"))
                         .header("Content-Type", "application/json")
@@ -34,9 +33,15 @@ final class CeilingVariant implements Variant {
                                 + "\",\"password\":\"" + Target.PASSWORD + "\",\"concurrentSession\":true}"))
                         .build(), HttpResponse.BodyHandlers.ofString()).body().replace("\"", "");
         long from = System.currentTimeMillis() - Target.LOOKBACK.toMillis();
-        HttpResponse<InputStream> answer = http.send(HttpRequest.newBuilder(
+        return http.send(HttpRequest.newBuilder(
                         URI.create(target.simulatorUrl() + "/PasswordVault/API/pta/API/Events/?fromUpdateDate=" + from))
                         .header("Authorization", token).build(), HttpResponse.BodyHandlers.ofInputStream());
+    }
+
+    @Override
+    public Outcome run(Target target, Path work) throws Exception {
+        long start = System.nanoTime();
+        HttpResponse<InputStream> answer = answer(http, target);
         Files.createDirectories(work);
         long count = 0;
         try (InputStream in = answer.body();

@@ -18,7 +18,9 @@ final class Results {
             "jms", "pta-router, JMS sink (persistent)",
             "webhook", "pta-router, webhook sink (medium+high only)",
             "email", "pta-router, email sink (high and listed types only)",
-            "all", "pta-router, all four sinks");
+            "all", "pta-router, all four sinks",
+            "jms-ceiling", "JMS ceiling: Jackson stream to the embedded broker, a commit every 1000, no Camel",
+            "jms-ceiling-async", "JMS ceiling, asynchronous sends (1000 in flight), no Camel");
 
     record Row(String variant, int size, String failure, int runs, double rate, long delivered, long events,
                long heapUsed, long heapAfterGc, long rss, String note) {

@@ -255,22 +255,26 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         if (enabled && external.isEmpty()) {
             EmbeddedBroker broker = new EmbeddedBroker(
                     Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis")),
-                    settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535));
+                    settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535), queue);
             broker.start(); // before any route can send
             context.addService(broker, true);
         }
         ActiveMQConnectionFactory artemis = new ActiveMQConnectionFactory(brokerUrl,
                 settings.optional("pta.sink.jms.username").orElse(null),
                 settings.secret("pta.sink.jms.password").isEmpty() ? null : settings.secret("pta.sink.jms.password"));
-        // Acknowledgements of asynchronous sends come back in windows of this many bytes.
-        artemis.setConfirmationWindowSize(1024 * 1024);
+        // Once connected, the client would otherwise learn the broker's topology and retry it every 2 s on each
+        // new connection while the broker is down, holding up the poll; the URL names the brokers to try.
+        artemis.setUseTopologyForLoadBalancing(false);
         JmsPoolConnectionFactory pool = new JmsPoolConnectionFactory();
         pool.setConnectionFactory(artemis);
         pool.setMaxConnections(1);
-        closeOnStop(context, artemis::close, pool::stop);
+        // How long a commit (the broker journalling a transaction) may take before it counts as failed.
+        artemis.setCallTimeout(settings.duration("pta.sink.jms.timeout", Duration.ofSeconds(60)).toMillis());
+        // The sink keeps one connection of its own and watches it, so that a broken one fails the open transaction at once.
+        JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight);
+        closeOnStop(context, artemis::close, pool::stop, batches::close);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
-        context.getRegistry().bind("jmsBatches", new JmsBatches(pool, queue, maxInFlight,
-                settings.duration("pta.sink.jms.timeout", Duration.ofSeconds(60))));
+        context.getRegistry().bind("jmsBatches", batches);
         JmsComponent jms = context.getComponent("jms", JmsComponent.class);
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);

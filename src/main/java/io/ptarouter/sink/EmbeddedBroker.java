@@ -2,6 +2,8 @@ package io.ptarouter.sink;
 
 import java.nio.file.Path;
 
+import org.apache.activemq.artemis.api.core.QueueConfiguration;
+import org.apache.activemq.artemis.api.core.RoutingType;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
@@ -16,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * An ActiveMQ Artemis broker inside the app, so JMS delivery works with no external service. It
  * persists messages in its journal and accepts in-VM clients ({@code vm://0}) and, when a port is
  * set, TCP clients on loopback so a user can read the queue with any Artemis client.
+ *
+ * <p>The sink's queue is declared, not auto-created: Artemis keeps the duplicate-detection ids per address and
+ * drops them with the address, and it deletes an auto-created address once its queue is drained and has no
+ * consumer (at the next address scan, or at the latest on restart). A re-send after a restart with lost state
+ * would then get through.
  */
 public final class EmbeddedBroker extends ServiceSupport {
 
@@ -23,11 +30,13 @@ public final class EmbeddedBroker extends ServiceSupport {
 
     private final Path dataDirectory;
     private final int tcpPort;
+    private final String queue;
     private EmbeddedActiveMQ broker;
 
-    public EmbeddedBroker(Path dataDirectory, int tcpPort) {
+    public EmbeddedBroker(Path dataDirectory, int tcpPort, String queue) {
         this.dataDirectory = dataDirectory;
         this.tcpPort = tcpPort;
+        this.queue = queue;
     }
 
     @Override
@@ -40,14 +49,21 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .setBindingsDirectory(dataDirectory.resolve("bindings").toString())
                 .setLargeMessagesDirectory(dataDirectory.resolve("large-messages").toString())
                 .setPagingDirectory(dataDirectory.resolve("paging").toString())
+                // All addresses together keep at most this much of their messages in the heap, and page the rest,
+                // whatever -Xmx is (Artemis' default is half of it, too much in a 256 MB application).
+                .setGlobalMaxSize(32L * 1024 * 1024)
                 .addAcceptorConfiguration("in-vm", "vm://0")
+                .addQueueConfiguration(QueueConfiguration.of(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true))
                 // Messages a consumer keeps failing on, or that expire, are parked rather than lost; a queue
                 // nobody reads pages to disk past 16 MiB instead of filling the application's heap.
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
                         .setExpiryAddress(SimpleString.of("ExpiryQueue"))
                         .setMaxSizeBytes(16L * 1024 * 1024)
-                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE));
+                        .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
+                        // An address deleted when drained would take its duplicate-detection ids with it.
+                        .setAutoDeleteQueues(false)
+                        .setAutoDeleteAddresses(false));
         if (tcpPort > 0) {
             config.addAcceptorConfiguration("tcp", "tcp://127.0.0.1:" + tcpPort);
         }

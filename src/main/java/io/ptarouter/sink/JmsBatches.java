@@ -1,13 +1,14 @@
 package io.ptarouter.sink;
 
 import java.io.IOException;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
-import jakarta.jms.CompletionListener;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
@@ -18,6 +19,9 @@ import jakarta.jms.Message;
 import jakarta.jms.Queue;
 import jakarta.jms.TextMessage;
 
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+
 import org.apache.camel.Exchange;
 
 import io.ptarouter.pta.PollBatch;
@@ -27,15 +31,21 @@ import io.ptarouter.routing.EventClassifier;
 
 /**
  * The JMS sink: persistent text messages, the pta* metadata as properties for selectors. A poll
- * sends asynchronously (JMS 2.0 completion listeners), with at most {@code maxInFlight} messages
- * the broker has not yet acknowledged, and waits for every acknowledgement when it ends, before
- * the watermark moves: the broker's journal syncs cover many messages instead of one each. Each
- * message carries Artemis' duplicate-detection id, derived from the event version, so a message
- * sent again after a failure or a restart is dropped by the broker. Each acknowledgement is reported
- * to the poll's ledger; a message the broker never acknowledged stays owed and is sent again. (Transactions would batch too,
- * but Artemis fails a whole commit for one duplicate, taking the new messages with it.)
+ * sends in a transacted session and commits every {@code maxInFlight} messages and when the poll
+ * checkpoints or ends, before the watermark moves; the messages of a transaction count as
+ * delivered once its commit returns, that is once the broker has them in its journal. One commit
+ * and one journal sync serve many messages, and a paging broker keeps one page transaction for
+ * them instead of one per message. Each message carries Artemis' duplicate-detection id, derived
+ * from the event version, so a message sent again after a failure or a restart is dropped by the
+ * broker. Artemis rolls a whole transaction back for one such duplicate; the sink then sends that
+ * transaction's messages again one per transaction, and counts a duplicate as delivered, since the
+ * broker already has it.
+ *
+ * <p>One connection serves every poll. When it fails (the broker stopped, the network broke), the
+ * uncommitted messages are reported failed at once, so they stay owed and the poll and the other
+ * sinks go on, and the next batch opens a new connection.
  */
-public final class JmsBatches {
+public final class JmsBatches implements AutoCloseable {
 
     /** Artemis' duplicate-detection property (org.apache.activemq.artemis.api.core.Message.HDR_DUPLICATE_DETECTION_ID). */
     public static final String DUPLICATE_ID = "_AMQ_DUPL_ID";
@@ -45,18 +55,22 @@ public final class JmsBatches {
     private final ConnectionFactory connections;
     private final String queue;
     private final int maxInFlight;
-    private final Duration acknowledgementTimeout;
+    /** The shared connection, or null before the first batch and after it failed; guarded by this. */
+    private JMSContext connection;
+    /** A failed connection not yet closed: a JMS client may not close it from its own exception listener; guarded by this. */
+    private JMSContext failedConnection;
+    private final Set<Batch> batches = ConcurrentHashMap.newKeySet();
 
-    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight, Duration acknowledgementTimeout) {
+    /** {@code maxInFlight}: messages sent in one transaction at most, before it is committed. */
+    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight) {
         this.connections = connections;
         this.queue = queue;
         this.maxInFlight = maxInFlight;
-        this.acknowledgementTimeout = acknowledgementTimeout;
     }
 
-    public void send(Exchange exchange) throws InterruptedException {
+    public void send(Exchange exchange) {
         PollLedger ledger = PollTracker.poll(exchange).ledger();
-        Batch batch = PollTracker.poll(exchange).batch(SINK, () -> new Batch(ledger));
+        Batch batch = PollTracker.poll(exchange).batch(SINK, () -> new Batch(ledger, session()));
         TextMessage message = batch.jms.createTextMessage(exchange.getMessage().getBody(String.class));
         try {
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
@@ -72,83 +86,189 @@ public final class JmsBatches {
         batch.send(message);
     }
 
-    /** One poll's session and the acknowledgements it still waits for. */
-    private final class Batch implements PollBatch, CompletionListener {
-
-        private final PollLedger ledger;
-        private final JMSContext jms = connections.createContext(JMSContext.AUTO_ACKNOWLEDGE);
-        private final JMSProducer producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT).setAsync(this);
-        private final Queue destination = jms.createQueue(queue);
-        private final Semaphore inFlight = new Semaphore(maxInFlight);
-        private final AtomicReference<Exception> failure = new AtomicReference<>();
-
-        Batch(PollLedger ledger) {
-            this.ledger = ledger;
-        }
-
-        void send(TextMessage message) throws InterruptedException {
-            if (!inFlight.tryAcquire(acknowledgementTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new JMSRuntimeException("the broker acknowledged no message for " + acknowledgementTimeout);
-            }
+    /** A session on the shared connection, which is opened first if there is none. */
+    private synchronized JMSContext session() {
+        closeFailedConnection();
+        if (connection == null) {
+            JMSContext opened = connections.createContext(JMSContext.AUTO_ACKNOWLEDGE);
             try {
-                producer.send(destination, message);
+                opened.setExceptionListener(e -> connectionFailed(opened, e));
             } catch (RuntimeException e) {
-                inFlight.release();
+                opened.close();
                 throw e;
             }
+            connection = opened;
+        }
+        return connection.createContext(JMSContext.SESSION_TRANSACTED);
+    }
+
+    private void connectionFailed(JMSContext failed, JMSException cause) {
+        synchronized (this) {
+            if (connection == failed) {
+                connection = null;
+                failedConnection = failed;
+            }
+        }
+        batches.forEach(batch -> batch.abandon(cause));
+    }
+
+    private void closeFailedConnection() {
+        if (failedConnection != null) {
+            closeQuietly(failedConnection);
+            failedConnection = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closeFailedConnection();
+        if (connection != null) {
+            closeQuietly(connection);
+            connection = null;
+        }
+    }
+
+    private static void closeQuietly(JMSContext context) {
+        try {
+            context.close();
+        } catch (RuntimeException e) {
+            // the connection is gone already
+        }
+    }
+
+    /** One poll's transacted session and the messages of its open transaction. */
+    private final class Batch implements PollBatch {
+
+        private final PollLedger ledger;
+        private final JMSContext jms;
+        private final JMSProducer producer;
+        private final Queue destination;
+        /** Sent in the open transaction, not yet committed; guarded by this. */
+        private final List<TextMessage> uncommitted = new ArrayList<>();
+        /**
+         * Their delivery keys: Artemis only knows a duplicate id once its transaction commits, so the same version
+         * twice in one transaction would be kept twice; the second is not sent, and counts with the first.
+         */
+        private final Set<String> uncommittedKeys = new HashSet<>();
+        /** The first message the broker did not take, for {@link #complete}. */
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        /** Set when the connection failed: nothing more can be sent in this batch. */
+        private final AtomicReference<Exception> broken = new AtomicReference<>();
+
+        Batch(PollLedger ledger, JMSContext jms) {
+            this.ledger = ledger;
+            this.jms = jms;
+            this.producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT);
+            this.destination = jms.createQueue(queue);
+            batches.add(this);
         }
 
-        @Override
-        public void onCompletion(Message message) {
-            try {
-                ledger.delivered(keyOf(message), SINK);
-            } finally {
-                inFlight.release();
+        synchronized void send(TextMessage message) {
+            if (broken.get() != null) {
+                throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
+            }
+            if (uncommittedKeys.add(keyOf(message))) {
+                producer.send(destination, message);
+            }
+            uncommitted.add(message);
+            if (uncommitted.size() >= maxInFlight) {
+                commit();
             }
         }
 
-        @Override
-        public void onException(Message message, Exception exception) {
+        /** Commits the open transaction and reports its messages; a failure is reported per message and kept. */
+        private synchronized void commit() {
+            if (uncommitted.isEmpty()) {
+                return;
+            }
             try {
-                failure.compareAndSet(null, exception);
-                ledger.failed(keyOf(message), SINK, textOf(message), exception, false);
-            } finally {
-                inFlight.release();
+                jms.commit();
+                uncommitted.forEach(message -> ledger.delivered(keyOf(message), SINK));
+            } catch (RuntimeException e) {
+                if (isDuplicate(e)) {
+                    commitOneByOne();
+                } else {
+                    reportFailed(e);
+                }
+            }
+            uncommitted.clear();
+            uncommittedKeys.clear();
+        }
+
+        /** After a rollback for a duplicate: each message in a transaction of its own, a duplicate counting as delivered. */
+        private void commitOneByOne() {
+            for (TextMessage message : uncommitted) {
+                try {
+                    producer.send(destination, message);
+                    jms.commit();
+                    ledger.delivered(keyOf(message), SINK);
+                } catch (RuntimeException e) {
+                    if (isDuplicate(e)) {
+                        ledger.delivered(keyOf(message), SINK);
+                    } else {
+                        failed(message, e);
+                    }
+                }
             }
         }
 
-        private static String keyOf(Message message) {
-            try {
-                String id = message.getStringProperty(DUPLICATE_ID);
-                return id.substring(0, id.length() - SUFFIX.length());
-            } catch (JMSException e) {
-                throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
-            }
+        private void reportFailed(Exception cause) {
+            uncommitted.forEach(message -> failed(message, cause));
         }
 
-        private static String textOf(Message message) {
-            try {
-                return ((TextMessage) message).getText();
-            } catch (JMSException e) {
-                return null;
+        private void failed(TextMessage message, Exception cause) {
+            failure.compareAndSet(null, cause);
+            ledger.failed(keyOf(message), SINK, textOf(message), cause, false);
+        }
+
+        /** The connection failed: the open transaction can never commit, and later sends fail at once. */
+        void abandon(Exception cause) {
+            broken.compareAndSet(null, cause);
+            synchronized (this) {
+                reportFailed(cause);
+                uncommitted.clear();
+                uncommittedKeys.clear();
             }
         }
 
         @Override
         public void complete() throws IOException {
-            try (jms) {
-                if (!inFlight.tryAcquire(maxInFlight, acknowledgementTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    throw new IOException("the broker did not acknowledge " + (maxInFlight - inFlight.availablePermits())
-                                          + " JMS messages to " + queue + " within " + acknowledgementTimeout);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting for JMS acknowledgements", e);
+            try {
+                commit();
+            } finally {
+                batches.remove(this);
+                closeQuietly(jms);
             }
             if (failure.get() != null) {
-                throw new IOException("the broker refused a JMS message to " + queue + ": " + failure.get().getMessage(),
-                        failure.get());
+                throw new IOException("the broker did not take every JMS message to " + queue + ": "
+                                      + failure.get().getMessage(), failure.get());
             }
+        }
+    }
+
+    private static boolean isDuplicate(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ActiveMQException artemis && artemis.getType() == ActiveMQExceptionType.DUPLICATE_ID_REJECTED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String keyOf(Message message) {
+        try {
+            String id = message.getStringProperty(DUPLICATE_ID);
+            return id.substring(0, id.length() - SUFFIX.length());
+        } catch (JMSException e) {
+            throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
+        }
+    }
+
+    private static String textOf(Message message) {
+        try {
+            return ((TextMessage) message).getText();
+        } catch (JMSException e) {
+            return null;
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import io.ptarouter.sink.EmailComposer;
@@ -42,9 +41,6 @@ class IdempotencyHeadersTest extends ReliabilityTestSupport {
     }
 
     @Test
-    @Disabled("BUG: the embedded Artemis broker does not drop the message sent again after a restart with lost state, "
-              + "although it carries the same _AMQ_DUPL_ID and the broker persists to work/artemis: the queue holds "
-              + "the version twice")
     void theBrokerDropsTheSameVersionSentAgainAfterTheStateIsLost() throws Exception {
         long t = NOW.toEpochMilli();
         stubLogon(TOKEN);

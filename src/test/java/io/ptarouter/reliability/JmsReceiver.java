@@ -33,12 +33,19 @@ final class JmsReceiver implements AutoCloseable {
 
     private final EmbeddedActiveMQ broker;
     private final int port;
-    private final DeliveryTally sends = new DeliveryTally();
-    private final DeliveryTally consumed = new DeliveryTally();
+    private final DeliveryTally sends;
+    private final DeliveryTally consumed;
     private final Connection connection;
 
     JmsReceiver(Path dataDirectory, int port) throws Exception {
+        this(dataDirectory, port, new DeliveryTally(), new DeliveryTally());
+    }
+
+    /** A broker that carries on the tallies of an earlier one, as the same broker started again. */
+    JmsReceiver(Path dataDirectory, int port, DeliveryTally sends, DeliveryTally consumed) throws Exception {
         this.port = port;
+        this.sends = sends;
+        this.consumed = consumed;
         Configuration config = new ConfigurationImpl()
                 .setName("crash-loop-broker")
                 .setPersistenceEnabled(true)

@@ -46,7 +46,7 @@ class JmsBatchesTest {
 
     @BeforeEach
     void broker() throws Exception {
-        broker = new EmbeddedBroker(data, 0);
+        broker = new EmbeddedBroker(data, 0, "q");
         broker.start();
         connections = new ActiveMQConnectionFactory("vm://0");
         connections.setConfirmationWindowSize(1024 * 1024);
@@ -70,22 +70,19 @@ class JmsBatchesTest {
 
     @Test
     void aPollEndsOnlyWhenTheBrokerHasAcknowledgedEveryMessage() throws Exception {
-        JmsBatches sink = new JmsBatches(connections, "q", 1000, Duration.ofSeconds(30));
+        JmsBatches sink = new JmsBatches(connections, "q", 1000);
         Exchange poll = poll();
         sink.send(event(poll, "a"));
         sink.send(event(poll, "b"));
 
         tracker.finish(poll);
 
-        assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b");
-        // Each acknowledgement was recorded: JMS, the only sink these versions went to, has them, so they are done.
-        assertThat(store.deliveredSince("security-events", 0)).containsOnlyKeys("security-events/a/1", "security-events/b/1")
-                .allSatisfy((key, sinks) -> assertThat(sinks).contains(DeliveryStore.DONE));
+        assertQueueHoldsAndStateRecords("a", "b");
     }
 
     @Test
     void theSameEventVersionSentAgainInALaterPollIsDroppedByTheBroker() throws Exception {
-        JmsBatches sink = new JmsBatches(connections, "q", 2, Duration.ofSeconds(30));
+        JmsBatches sink = new JmsBatches(connections, "q", 2);
         for (int attempt = 0; attempt < 2; attempt++) {
             Exchange poll = poll();
             sink.send(event(poll, "a"));
@@ -100,6 +97,28 @@ class JmsBatchesTest {
         List<Message> received = drain();
         assertThat(received).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b", "c");
         assertThat(received.get(0).getStringProperty(JmsBatches.DUPLICATE_ID)).isEqualTo("security-events/a/1/jms");
+    }
+
+    @Test
+    void theSameEventVersionTwiceInOneTransactionIsSentOnce() throws Exception {
+        JmsBatches sink = new JmsBatches(connections, "q", 1000);
+        Exchange poll = poll();
+        sink.send(event(poll, "a"));
+        sink.send(event(poll, "a"));
+        sink.send(event(poll, "b"));
+
+        tracker.finish(poll);
+
+        assertQueueHoldsAndStateRecords("a", "b");
+    }
+
+    /** The queue holds these events, each once and in this order, and each commit was recorded as a delivery. */
+    private void assertQueueHoldsAndStateRecords(String... ids) {
+        assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly(ids);
+        assertThat(store.deliveredSince("security-events", 0))
+                .containsOnlyKeys(java.util.Arrays.stream(ids).map(id -> "security-events/" + id + "/1").toList())
+                // JMS was the only sink these versions went to: each is recorded as done.
+                .allSatisfy((key, sinks) -> assertThat(sinks).contains(DeliveryStore.DONE));
     }
 
     private Exchange poll() {

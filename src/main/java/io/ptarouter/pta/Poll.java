@@ -95,11 +95,13 @@ public final class Poll {
         for (PollBatch batch : batches.values()) {
             try {
                 batch.complete();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // One sink's batch failing must not keep the others from completing.
+                IOException named = e instanceof IOException io ? io : new IOException(e.toString(), e);
                 if (failure == null) {
-                    failure = e;
+                    failure = named;
                 } else {
-                    failure.addSuppressed(e);
+                    failure.addSuppressed(named);
                 }
             }
         }

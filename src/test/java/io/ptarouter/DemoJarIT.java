@@ -67,9 +67,9 @@ class DemoJarIT {
                 "-jar", Path.of("target", "pta-router.jar").toString()));
         app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             assertThat(app.isAlive()).as("the app is running; its log:%n%s", read(log)).isTrue();
-            assertThat(nonEmptyFiles(data.resolve("events"), "security-events-")).isNotEmpty();
+            assertThat(nonEmptyFiles(data.resolve("events"), "security-events-")).as("events written; the app log:%n%s", read(log)).isNotEmpty();
             assertThat(nonEmptyFiles(data, "jms-received")).isNotEmpty();
             assertThat(nonEmptyFiles(data, "webhook-received")).isNotEmpty();
             assertThat(nonEmptyFiles(data.resolve("mail"), ".eml")).isNotEmpty();

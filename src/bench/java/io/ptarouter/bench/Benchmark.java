@@ -28,6 +28,10 @@ public final class Benchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--help")) {
+            System.out.println(usage());
+            return;
+        }
         Plan plan = parse(args);
         Files.createDirectories(plan.out().resolve("logs"));
         Path runs = plan.out().resolve("runs.tsv");

@@ -158,9 +158,9 @@ public final class PollLedger {
 
     /**
      * Records what is settled: {@link DeliveryStore#DONE} alone for a version no sink still owes, and
-     * for one that some sink still owes, each sink that accepted it. A failure is parked when it is permanent or its version is older than
-     * {@code parkBefore} (epoch ms), else it stays owed and holds the watermark back so the next poll
-     * reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
+     * for one that some sink still owes, each sink that accepted it. A failure is parked when it is
+     * permanent or its version is older than {@code parkBefore} (epoch ms), else it stays owed and
+     * holds the watermark back so the next poll reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
      * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.
      */
     synchronized Settled checkpoint(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters,

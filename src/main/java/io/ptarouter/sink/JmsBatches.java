@@ -24,6 +24,7 @@ import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 
 import org.apache.camel.Exchange;
 
+import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollBatch;
 import io.ptarouter.pta.PollLedger;
 import io.ptarouter.pta.PollTracker;
@@ -69,8 +70,8 @@ public final class JmsBatches implements AutoCloseable {
     }
 
     public void send(Exchange exchange) {
-        PollLedger ledger = PollTracker.poll(exchange).ledger();
-        Batch batch = PollTracker.poll(exchange).batch(SINK, () -> new Batch(ledger, session()));
+        Poll poll = PollTracker.poll(exchange);
+        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), session()));
         TextMessage message = batch.jms.createTextMessage(exchange.getMessage().getBody(String.class));
         try {
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {

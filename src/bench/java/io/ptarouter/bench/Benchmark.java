@@ -134,7 +134,7 @@ public final class Benchmark {
         Map<String, String> o = new LinkedHashMap<>();
         o.put("sizes", "10000,100000,1000000");
         o.put("variants", String.join(",", VariantRunner.VARIANTS));
-        o.put("large-variants", "ceiling,naive,file,jms");
+        o.put("large-variants", "ceiling,naive,camel-floor,file,jms");
         o.put("large-from", "1000000");
         o.put("warmup", "1");
         o.put("runs", "3");
@@ -171,8 +171,8 @@ public final class Benchmark {
 
     static String usage() {
         return """
-                bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,file,jms,webhook,email,all]
-                    [--large-variants ceiling,naive,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
+                bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,camel-floor,file,jms,webhook,email,all]
+                    [--large-variants ceiling,naive,camel-floor,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
                     [--jvm-options "-XX:StartFlightRecording=filename=target/{variant}.jfr"]
                 --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).

@@ -29,7 +29,8 @@ final class Chart {
             "file", new Color(0x1F, 0x77, 0xB4), "jms", new Color(0x2C, 0xA0, 0x2C),
             "webhook", new Color(0xFF, 0x7F, 0x0E), "email", new Color(0x8C, 0x56, 0x4B),
             "all", new Color(0x94, 0x67, 0xBD),
-            "jms-ceiling", new Color(0x98, 0xDF, 0x8A), "jms-ceiling-async", new Color(0x17, 0xBE, 0xCF));
+            "jms-ceiling", new Color(0x98, 0xDF, 0x8A), "jms-ceiling-async", new Color(0x17, 0xBE, 0xCF),
+            "camel-floor", new Color(0xBC, 0xBD, 0x22));
 
     static void write(List<Results.Row> rows, Benchmark.Plan plan, Path png) throws IOException {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);

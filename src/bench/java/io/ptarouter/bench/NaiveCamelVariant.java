@@ -9,6 +9,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.dataformat.JsonLibrary;
 
 /**
@@ -20,24 +21,11 @@ final class NaiveCamelVariant implements Variant {
     @Override
     public Outcome run(Target target, Path work) throws Exception {
         Path folder = work.resolve("events");
-        String pta = target.simulatorUrl() + "/PasswordVault/API";
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
-                    from("direct:poll")
-                            .setHeader(Exchange.HTTP_METHOD, constant("POST"))
-                            .setHeader(Exchange.CONTENT_TYPE, constant("application/json"))
-                            .setBody(constant("{\"username\":\"" + Target.USERNAME + "\",\"password\":\""
-                                    + Target.PASSWORD + "\",\"concurrentSession\":true}"))
-                            .to(pta + "/auth/CyberArk/Logon")
-                            .setHeader("Authorization", bodyAs(String.class).regexReplaceAll("\"", ""))
-                            .removeHeaders("*", "Authorization")
-                            .setHeader(Exchange.HTTP_METHOD, constant("GET"))
-                            .process(e -> e.getMessage().setHeader(Exchange.HTTP_QUERY, "fromUpdateDate="
-                                    + (System.currentTimeMillis() - Target.LOOKBACK.toMillis())))
-                            .setBody(constant(""))
-                            .to(pta + "/pta/API/Events/")
+                    getAnswer(this, target, "")
                             .unmarshal().json(JsonLibrary.Jackson, List.class)
                             .split(body())
                                 .marshal().json(JsonLibrary.Jackson)
@@ -52,6 +40,27 @@ final class NaiveCamelVariant implements Variant {
             long lines = countLines(folder.resolve("events.ndjson"));
             return new Outcome(lines, lines, nanos, "");
         }
+    }
+
+    /**
+     * The start of the route both Camel variants share: {@code direct:poll} logs on and GETs the security events, with
+     * {@code getOptions} on the GET endpoint; the answer is the body of what is returned.
+     */
+    static RouteDefinition getAnswer(RouteBuilder routes, Target target, String getOptions) {
+        String pta = target.simulatorUrl() + "/PasswordVault/API";
+        return routes.from("direct:poll")
+                .setHeader(Exchange.HTTP_METHOD, routes.constant("POST"))
+                .setHeader(Exchange.CONTENT_TYPE, routes.constant("application/json"))
+                .setBody(routes.constant("{\"username\":\"" + Target.USERNAME + "\",\"password\":\""
+                        + Target.PASSWORD + "\",\"concurrentSession\":true}"))
+                .to(pta + "/auth/CyberArk/Logon")
+                .setHeader("Authorization", routes.bodyAs(String.class).regexReplaceAll("\"", ""))
+                .removeHeaders("*", "Authorization")
+                .setHeader(Exchange.HTTP_METHOD, routes.constant("GET"))
+                .process(e -> e.getMessage().setHeader(Exchange.HTTP_QUERY, "fromUpdateDate="
+                        + (System.currentTimeMillis() - Target.LOOKBACK.toMillis())))
+                .setBody(routes.constant(""))
+                .to(pta + "/pta/API/Events/" + getOptions);
     }
 
     static long countLines(Path file) throws IOException {

@@ -14,6 +14,7 @@ final class Results {
     static final Map<String, String> LABELS = Map.of(
             "ceiling", "ceiling: Jackson stream to NDJSON, no Camel",
             "naive", "naive Camel: unmarshal List, split, file",
+            "camel-floor", "Camel floor: streamed split, one exchange per event to a buffered file",
             "file", "pta-router, file sink",
             "jms", "pta-router, JMS sink (persistent)",
             "webhook", "pta-router, webhook sink (medium+high only)",

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 public final class VariantRunner {
 
-    static final String[] VARIANTS = {"ceiling", "naive", "file", "jms", "webhook", "email", "all", "jms-ceiling", "jms-ceiling-async"};
+    static final String[] VARIANTS = {"ceiling", "naive", "camel-floor", "file", "jms", "webhook", "email", "all", "jms-ceiling", "jms-ceiling-async"};
 
     public static void main(String[] args) throws Exception {
         String name = args[0];
@@ -57,6 +57,7 @@ public final class VariantRunner {
         return switch (name) {
             case "ceiling" -> new CeilingVariant();
             case "naive" -> new NaiveCamelVariant();
+            case "camel-floor" -> new CamelFloorVariant();
             case "file" -> new PtaRouterVariant(Set.of("file"), "file");
             case "jms" -> new PtaRouterVariant(Set.of("jms"), "jms");
             case "webhook" -> new PtaRouterVariant(Set.of("webhook"), "webhook");

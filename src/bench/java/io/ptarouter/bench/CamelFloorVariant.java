@@ -1,0 +1,56 @@
+package io.ptarouter.bench;
+
+import java.io.BufferedWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+
+import io.ptarouter.pta.SecurityEventReader;
+
+/**
+ * The Camel floor: the least a route with one message per event can do. The same logon and GET as the naive route,
+ * with stream caching off (the
+ * context's and the HTTP endpoint's); the answer split as a stream by pta-router's own reader (one Jackson tree per event), each
+ * event handed through a {@code direct:} endpoint to a processor that writes it as an NDJSON line through one
+ * buffered writer. No classification, envelope, routing, delivery ledger or fsync: what is left is Camel's cost of
+ * one exchange per event, which every router that splits the answer into messages pays.
+ */
+final class CamelFloorVariant implements Variant {
+
+    @Override
+    public Outcome run(Target target, Path work) throws Exception {
+        Files.createDirectories(work);
+        Path file = work.resolve("events.ndjson");
+        AtomicLong written = new AtomicLong();
+        try (CamelContext camel = new DefaultCamelContext();
+             BufferedWriter out = Files.newBufferedWriter(file)) {
+            camel.setStreamCaching(false);
+            camel.getRegistry().bind("reader", new SecurityEventReader());
+            camel.addRoutes(new RouteBuilder() {
+                @Override
+                public void configure() {
+                    NaiveCamelVariant.getAnswer(this, target, "?disableStreamCache=true")
+                            .split(method("reader", "read")).streaming()
+                                .to("direct:write")
+                            .end();
+                    from("direct:write")
+                            .process(e -> {
+                                out.write(e.getMessage().getBody().toString());
+                                out.write('\n');
+                                written.incrementAndGet();
+                            });
+                }
+            });
+            camel.start();
+            long start = System.nanoTime();
+            camel.createProducerTemplate().sendBody("direct:poll", null);
+            out.flush();
+            long nanos = System.nanoTime() - start;
+            long lines = NaiveCamelVariant.countLines(file);
+            return new Outcome(lines, written.get(), nanos, "");
+        }
+    }
+}

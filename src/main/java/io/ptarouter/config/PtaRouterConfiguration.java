@@ -141,6 +141,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
 
         settings.bool("pta.sink.file.enabled", true);
         registry.bind("ndjsonFiles", new NdjsonFiles(Path.of(settings.required("pta.sink.file.directory")), clock,
+                // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         configureJms(context, settings);

@@ -8,19 +8,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
 import io.ptarouter.state.DeliveryStore.Delivery;
+import io.ptarouter.state.DeliveryStore.Recorded;
 
 /**
  * One poll's account of delivery: for each event version it accepted, the sinks the router sent it
  * to and what each one did with it. The sinks report here (some only when their batch completes);
  * a checkpoint records in the {@link DeliveryStore} what was accepted, in one transaction, and keeps
- * in memory only what is still open. Thread-safe: webhook lanes and JMS acknowledgements report
- * from their own threads.
+ * in memory only what is still open. A checkpoint during the poll may leave the recording to a
+ * background thread, one at a time, so that the poll goes on meanwhile: what it records was already
+ * delivered, and the next checkpoint waits for it. Thread-safe: webhook lanes and JMS
+ * acknowledgements report from their own threads.
  */
 public final class PollLedger {
 
@@ -41,11 +47,16 @@ public final class PollLedger {
     /** Versions recorded during this poll that are remembered in memory, in case the answer repeats them. */
     private static final int RECENT = 50_000;
     private static final Set<String> DONE_ONLY = Set.of(DeliveryStore.DONE);
+    private static final CompletableFuture<Void> NONE = CompletableFuture.completedFuture(null);
 
     private final DeliveryStore store;
     private final String stream;
     private final SinkBreakers breakers;
-    private Map<String, Set<String>> recorded;
+    /** Where recording in the background runs; null: always on the checkpoint's thread. */
+    private final Executor recorder;
+    /** A version skipped as done that was last recorded before this (epoch ms) is recorded again, so retention keeps it. */
+    private final long refreshBefore;
+    private Map<String, Recorded> recorded;
     private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
@@ -53,18 +64,25 @@ public final class PollLedger {
         }
     };
     private final Map<String, Entry> open = new LinkedHashMap<>();
-    private final List<String> seenAgain = new ArrayList<>();
+    private final List<Delivery> seenAgain = new ArrayList<>();
     private long oldestUnfinished = Long.MAX_VALUE;
+    /** The recording under way in the background (none: a completed one), and what it records. */
+    private CompletableFuture<Void> recording = NONE;
+    private List<Delivery> recordingRows = List.of();
+    /** What a recording failed to record, apart from the open entries: it goes with the next one. */
+    private final List<Delivery> unrecorded = new ArrayList<>();
 
-    PollLedger(DeliveryStore store, String stream, SinkBreakers breakers) {
+    PollLedger(DeliveryStore store, String stream, SinkBreakers breakers, Executor recorder, long refreshBefore) {
         this.store = store;
         this.stream = stream;
         this.breakers = breakers;
+        this.recorder = recorder;
+        this.refreshBefore = refreshBefore;
     }
 
     /** A ledger that ignores what was recorded before: a replay delivers again on purpose. */
     static PollLedger forReplay(DeliveryStore store, String stream, SinkBreakers breakers) {
-        PollLedger ledger = new PollLedger(store, stream, breakers);
+        PollLedger ledger = new PollLedger(store, stream, breakers, null, Long.MIN_VALUE);
         ledger.recorded = Map.of();
         return ledger;
     }
@@ -79,9 +97,18 @@ public final class PollLedger {
     /** False when every sink chosen for this version already has it (an earlier poll, an earlier run). */
     public synchronized boolean accept(String key, long eventTimeMillis) {
         load(Long.MIN_VALUE);
-        Set<String> sinks = recordedSinks(key);
-        if (sinks != null && sinks.contains(DeliveryStore.DONE)) {
-            seenAgain.add(key);
+        Set<String> sinks = recent.get(key);
+        if (sinks == null) {
+            Recorded before = recorded.get(key);
+            if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
+                if (before.lastRecorded() < refreshBefore) {
+                    // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
+                    seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
+                    recent.put(key, DONE_ONLY);
+                }
+                return false;
+            }
+        } else if (sinks.contains(DeliveryStore.DONE)) {
             return false;
         }
         open.computeIfAbsent(key, k -> new Entry(eventTimeMillis));
@@ -162,9 +189,22 @@ public final class PollLedger {
      * permanent or its version is older than {@code parkBefore} (epoch ms), else it stays owed and
      * holds the watermark back so the next poll reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
      * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.
+     * With {@code inBackground}, and a recorder, the recording is left to it and this returns at once;
+     * otherwise this returns once everything is recorded. Either way it first waits for the recording
+     * under way, and throws if that failed (what it held is recorded with this checkpoint or the next).
      */
-    synchronized Settled checkpoint(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters,
-                                    Instant now) throws Exception {
+    Settled checkpoint(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters, Instant now,
+                       boolean inBackground) throws Exception {
+        // Waited for without the lock, so that the sinks can report meanwhile.
+        awaitRecording();
+        synchronized (this) {
+            return checkpointNow(newestEventTime, parkBefore, deadLetters, now, inBackground);
+        }
+    }
+
+    private Settled checkpointNow(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters,
+                                  Instant now, boolean inBackground) throws Exception {
+        awaitRecording(); // one started since, from another thread (a shutdown recording an abandoned poll)
         List<Failure> toPark = new ArrayList<>();
         for (Entry entry : open.values()) {
             for (Failure failure : entry.failures.values()) {
@@ -176,10 +216,16 @@ public final class PollLedger {
         if (!toPark.isEmpty()) {
             deadLetters.park(stream, toPark, now); // durable before anything is marked as handled
             for (Failure failure : toPark) {
-                open.get(failure.key()).outcomes.put(failure.sink(), Outcome.PARKED);
+                Entry entry = open.get(failure.key());
+                entry.outcomes.put(failure.sink(), Outcome.PARKED);
+                entry.failures.remove(failure.sink()); // parked once, even if recording it fails and is retried
             }
         }
-        List<Delivery> deliveries = new ArrayList<>();
+        List<Delivery> carried = new ArrayList<>(unrecorded);
+        carried.addAll(seenAgain);
+        unrecorded.clear();
+        seenAgain.clear();
+        List<Delivery> deliveries = new ArrayList<>(carried);
         int owed = 0;
         for (Map.Entry<String, Entry> e : open.entrySet()) {
             String key = e.getKey();
@@ -206,19 +252,28 @@ public final class PollLedger {
             watermark = OptionalLong.of(oldestUnfinished == Long.MAX_VALUE ? newestEventTime.getAsLong()
                     : Math.min(newestEventTime.getAsLong(), oldestUnfinished - 1));
         }
-        store.commit(stream, deliveries, watermark);
-        if (!seenAgain.isEmpty()) {
-            store.touch(stream, seenAgain, now);
-            seenAgain.clear();
+        if (inBackground && recorder != null && watermark.isEmpty()) {
+            recording = CompletableFuture.runAsync(() -> store.commit(stream, deliveries, OptionalLong.empty()), recorder);
+            recordingRows = deliveries;
+        } else {
+            try {
+                store.commit(stream, deliveries, watermark);
+            } catch (RuntimeException e) {
+                // The open entries stay, and are recorded with the next checkpoint; so is what was carried.
+                unrecorded.addAll(carried);
+                throw e;
+            }
         }
-        // What is recorded leaves the open entries; a bounded memory of it covers an answer that repeats itself.
+        // What is recorded (or being recorded) leaves the open entries; a bounded memory of it covers an
+        // answer that repeats itself.
         for (Delivery delivery : deliveries) {
             if (delivery.sink().equals(DeliveryStore.DONE)) {
                 recent.put(delivery.key(), DONE_ONLY); // shared: most versions end done, and need no set of their own
             } else {
                 Set<String> sinks = recent.get(delivery.key());
                 if (sinks == null || sinks == DONE_ONLY) {
-                    sinks = new HashSet<>(sinks != null ? sinks : recorded.getOrDefault(delivery.key(), Set.of()));
+                    Recorded before = recorded.get(delivery.key());
+                    sinks = new HashSet<>(sinks != null ? sinks : before != null ? before.sinks() : Set.of());
                     recent.put(delivery.key(), sinks);
                 }
                 sinks.add(delivery.sink());
@@ -228,6 +283,30 @@ public final class PollLedger {
         return new Settled(toPark.size(), owed, watermark);
     }
 
+    /**
+     * Waits for the recording under way, if any. If it failed, what it held is kept for the next
+     * checkpoint (its open entries are gone already) and the failure is thrown, as a checkpoint that
+     * recorded on its own thread would throw it.
+     */
+    private void awaitRecording() {
+        CompletableFuture<Void> pending;
+        synchronized (this) {
+            pending = recording;
+        }
+        try {
+            pending.join();
+        } catch (CompletionException e) {
+            synchronized (this) {
+                if (recording == pending) {
+                    unrecorded.addAll(recordingRows);
+                    recording = NONE;
+                    recordingRows = List.of();
+                }
+            }
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
     /** The oldest event time some sink still owes, if any: the watermark must stay below it. */
     synchronized OptionalLong oldestUnfinished() {
         return oldestUnfinished == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(oldestUnfinished);
@@ -235,7 +314,11 @@ public final class PollLedger {
 
     private Set<String> recordedSinks(String key) {
         Set<String> now = recent.get(key);
-        return now != null ? now : recorded.get(key);
+        if (now != null) {
+            return now;
+        }
+        Recorded before = recorded.get(key);
+        return before == null ? null : before.sinks();
     }
 
     record Settled(int parked, int owed, OptionalLong watermark) {

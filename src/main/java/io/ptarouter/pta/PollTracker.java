@@ -8,6 +8,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.Exchange;
 import org.apache.camel.support.DefaultMessage;
@@ -56,6 +59,16 @@ public final class PollTracker {
     private volatile Optional<MeterRegistry> meters;
     /** The polls started and not yet finished: a shutdown records what they delivered. */
     private final Set<Poll> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * Records the checkpoints taken during polls while the polls go on (one at a time per poll). Its
+     * thread ends when idle, so a stopped CamelContext leaves none behind and a restarted one needs no new pool.
+     */
+    private final ThreadPoolExecutor recorder = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), task -> {
+                Thread thread = new Thread(task, "pta-delivery-recorder");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     public PollTracker(DeliveryStore store, Policy policy, PollLedger.DeadLetterSink deadLetters, SinkBreakers breakers,
                        Clock clock) {
@@ -64,6 +77,7 @@ public final class PollTracker {
         this.policy = policy;
         this.deadLetters = deadLetters;
         this.clock = clock;
+        recorder.allowCoreThreadTimeOut(true);
     }
 
     public static Poll poll(Exchange exchange) {
@@ -78,7 +92,9 @@ public final class PollTracker {
         PtaStream pta = PtaStream.byId(stream);
         // A plain message: Quartz's would copy the job's context into the headers of every event split from it.
         exchange.setMessage(new DefaultMessage(exchange));
-        Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers));
+        // A version PTA returns again is recorded again once its record is half as old as the retention.
+        long refreshBefore = clock.millis() - policy.retention().toMillis() / 2;
+        Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers, recorder, refreshBefore));
         inFlight.add(poll);
         exchange.setProperty(Poll.PROPERTY, poll);
     }
@@ -138,7 +154,7 @@ public final class PollTracker {
         Poll poll = poll(exchange);
         completeBatches(poll);
         Instant now = clock.instant();
-        PollLedger.Settled settled = poll.ledger().checkpoint(OptionalLong.empty(), Long.MAX_VALUE, deadLetters, now);
+        PollLedger.Settled settled = poll.ledger().checkpoint(OptionalLong.empty(), Long.MAX_VALUE, deadLetters, now, false);
         LOG.info("replayed {} to {}: {}", exchange.getProperty(EventClassifier.DELIVERY_KEY),
                 exchange.getProperty(SINK), settled.parked() > 0 ? "failed again, parked again" : "delivered");
     }
@@ -148,15 +164,20 @@ public final class PollTracker {
         Poll poll = poll(exchange);
         if (poll.ledger().openEvents() >= policy.checkpointEvents()
             || poll.nanosSinceCheckpoint() >= policy.checkpointInterval().toNanos()) {
-            checkpoint(poll, OptionalLong.empty());
+            checkpoint(poll, OptionalLong.empty(), true);
         }
     }
 
     private PollLedger.Settled checkpoint(Poll poll, OptionalLong newestEventTime) throws Exception {
+        return checkpoint(poll, newestEventTime, false);
+    }
+
+    /** With {@code inBackground}, the poll goes on while what is settled is recorded. */
+    private PollLedger.Settled checkpoint(Poll poll, OptionalLong newestEventTime, boolean inBackground) throws Exception {
         completeBatches(poll);
         Instant now = clock.instant();
         PollLedger.Settled settled = poll.ledger().checkpoint(newestEventTime,
-                now.minus(policy.parkAfter()).toEpochMilli(), deadLetters, now);
+                now.minus(policy.parkAfter()).toEpochMilli(), deadLetters, now, inBackground);
         poll.checkpointed(settled.parked());
         return settled;
     }

@@ -22,24 +22,27 @@ public interface DeliveryStore extends Watermarks, AutoCloseable {
     record Delivery(String key, String sink, long eventTimeMillis) {
     }
 
+    /** What was recorded of one event version: the sinks that have it, and when it was last recorded (epoch ms). */
+    record Recorded(Set<String> sinks, long lastRecorded) {
+    }
+
     /**
-     * The sinks recorded for each version of the stream whose event time is at or after
+     * What is recorded of each version of the stream whose event time is at or after
      * {@code fromEventTime}, keyed by delivery key: what a poll that re-reads from there must skip.
      */
-    Map<String, Set<String>> deliveredSince(String stream, long fromEventTime);
+    Map<String, Recorded> deliveredSince(String stream, long fromEventTime);
 
     /**
      * Records the deliveries and, if given, moves the stream's watermark forward (never back), in one
-     * transaction. Recording a delivery that is already there is not an error.
+     * transaction. Recording a delivery that is already there is not an error: it counts as recorded
+     * again now, which keeps it past the retention.
      */
     void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark);
 
-    /** Marks versions PTA still returns as seen {@code now}, so that retention keeps them. */
-    void touch(String stream, Collection<String> keys, Instant now);
-
     /**
-     * Forgets versions of the stream older than {@code eventTimeBefore} that were last seen before
-     * {@code seenBefore}; returns how many delivery records went.
+     * Forgets the records of the stream's versions older than {@code eventTimeBefore} that were made
+     * before {@code seenBefore} (a version recorded again since keeps its newer record); returns how
+     * many records went.
      */
     int expire(String stream, long eventTimeBefore, Instant seenBefore);
 

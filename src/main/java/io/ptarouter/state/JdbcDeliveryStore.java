@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,11 +12,11 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -29,10 +30,13 @@ import com.zaxxer.hikari.HikariDataSource;
 
 /**
  * The delivery state in a relational database: an embedded H2 file by default, PostgreSQL when
- * several instances share it. Two tables, created on open if missing:
- * {@code pta_watermark} (one row per stream) and {@code pta_delivery} (one row per event version
- * and sink, keyed by both). The SQL is the same on both databases but for what {@link Dialect}
- * lists: each spells an insert that tolerates an existing row its own way.
+ * several instances share it. Two tables, created on open if missing: {@code pta_watermark} (one row
+ * per stream) and {@code pta_delivery_log}, where each commit appends one row per event version and
+ * sink. The log has no unique key: a version recorded twice has two rows, which a read folds into one.
+ * That keeps a commit an append at the end of the table whatever order PTA sends its events in; a
+ * unique index on the random-looking delivery keys made H2 rewrite pages all over the index at every
+ * commit, which cost more the larger the table grew (BENCHMARKS.md). The SQL is the same on both
+ * databases but for what {@link Dialect} lists.
  */
 public final class JdbcDeliveryStore implements DeliveryStore {
 
@@ -45,28 +49,30 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         "CREATE TABLE IF NOT EXISTS pta_watermark ("
                 + " stream VARCHAR(200) NOT NULL PRIMARY KEY,"
                 + " event_time BIGINT NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS pta_delivery ("
+        "CREATE TABLE IF NOT EXISTS pta_delivery_log ("
+                + " stream VARCHAR(200) NOT NULL,"
                 + " delivery_key VARCHAR(512) NOT NULL,"
                 + " sink VARCHAR(100) NOT NULL,"
-                + " stream VARCHAR(200) NOT NULL,"
                 + " event_time BIGINT NOT NULL,"
-                + " last_seen BIGINT NOT NULL,"
-                + " PRIMARY KEY (delivery_key, sink))",
-        "CREATE INDEX IF NOT EXISTS pta_delivery_stream_time ON pta_delivery (stream, event_time)",
+                + " last_seen BIGINT NOT NULL)",
+    };
+    /** The table of earlier builds, keyed by version and sink; its rows move to the log on open. */
+    private static final String FORMER_TABLE = "pta_delivery";
+    private static final String[] MIGRATE = {
+        "INSERT INTO pta_delivery_log (stream, delivery_key, sink, event_time, last_seen)"
+                + " SELECT stream, delivery_key, sink, event_time, last_seen FROM pta_delivery",
+        "DROP TABLE pta_delivery",
     };
 
     private static final String SELECT_WATERMARK = "SELECT event_time FROM pta_watermark WHERE stream = ?";
     private static final String SELECT_DELIVERED =
-            "SELECT delivery_key, sink FROM pta_delivery WHERE stream = ? AND event_time >= ?";
-    // GREATEST keeps a concurrent commit of an older value from moving last_seen back.
-    private static final String TOUCH =
-            "UPDATE pta_delivery SET last_seen = GREATEST(last_seen, ?) WHERE stream = ? AND delivery_key = ?";
+            "SELECT delivery_key, sink, last_seen FROM pta_delivery_log WHERE stream = ? AND event_time >= ?";
+    private static final String INSERT_DELIVERY =
+            "INSERT INTO pta_delivery_log (stream, delivery_key, sink, event_time, last_seen) VALUES (?, ?, ?, ?, ?)";
     private static final String EXPIRE =
-            "DELETE FROM pta_delivery WHERE stream = ? AND event_time < ? AND last_seen < ?";
-
-    private static final Comparator<String> NULLS_FIRST = Comparator.nullsFirst(Comparator.naturalOrder());
-    private static final Comparator<Delivery> KEY_ORDER =
-            Comparator.comparing(Delivery::key, NULLS_FIRST).thenComparing(Delivery::sink, NULLS_FIRST);
+            "DELETE FROM pta_delivery_log WHERE stream = ? AND event_time < ? AND last_seen < ?";
+    /** Shared by every version recorded as done alone, most of them: a read of a million needs no million sets. */
+    private static final Set<String> DONE_ONLY = Set.of(DONE);
 
     /** A password given as a URL parameter: {@code password=...} up to the next separator. */
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^;&]*");
@@ -165,8 +171,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     }
 
     @Override
-    public Map<String, Set<String>> deliveredSince(String stream, long fromEventTime) {
-        Map<String, Set<String>> delivered = new HashMap<>();
+    public Map<String, Recorded> deliveredSince(String stream, long fromEventTime) {
+        Map<String, Recorded> delivered = new HashMap<>();
         try (Connection connection = pool.getConnection();
              PreparedStatement select = connection.prepareStatement(SELECT_DELIVERED)) {
             select.setFetchSize(BATCH);
@@ -174,7 +180,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             select.setLong(2, fromEventTime);
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    delivered.computeIfAbsent(rows.getString(1), key -> new HashSet<>(4)).add(rows.getString(2));
+                    String sink = rows.getString(2);
+                    Recorded row = new Recorded(DONE.equals(sink) ? DONE_ONLY : Set.of(sink), rows.getLong(3));
+                    delivered.merge(rows.getString(1), row, JdbcDeliveryStore::fold);
                 }
             }
             connection.commit();
@@ -184,20 +192,37 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
     }
 
+    /** Two records of one version as one: every sink either names, and the later time. */
+    private static Recorded fold(Recorded a, Recorded b) {
+        Set<String> sinks = a.sinks();
+        if (!sinks.containsAll(b.sinks())) {
+            sinks = new HashSet<>(sinks);
+            sinks.addAll(b.sinks());
+        }
+        return new Recorded(sinks, Math.max(a.lastRecorded(), b.lastRecorded()));
+    }
+
     @Override
     public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
         long now = clock.millis();
         try (Connection connection = pool.getConnection()) {
             try {
                 if (!deliveries.isEmpty()) {
-                    try (PreparedStatement insert = connection.prepareStatement(dialect.insertDelivery)) {
-                        inBatches(insert, deliveries, KEY_ORDER, delivery -> {
-                            insert.setString(1, delivery.key());
-                            insert.setString(2, delivery.sink());
-                            insert.setString(3, stream);
+                    try (PreparedStatement insert = connection.prepareStatement(INSERT_DELIVERY)) {
+                        int pending = 0;
+                        for (Iterator<Delivery> it = deliveries.iterator(); it.hasNext(); ) {
+                            Delivery delivery = it.next();
+                            insert.setString(1, stream);
+                            insert.setString(2, delivery.key());
+                            insert.setString(3, delivery.sink());
                             insert.setLong(4, delivery.eventTimeMillis());
                             insert.setLong(5, now);
-                        });
+                            insert.addBatch();
+                            if (++pending == BATCH || !it.hasNext()) {
+                                insert.executeBatch();
+                                pending = 0;
+                            }
+                        }
                     }
                 }
                 if (watermark.isPresent()) {
@@ -221,28 +246,6 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     }
 
     @Override
-    public void touch(String stream, Collection<String> keys, Instant now) {
-        if (keys.isEmpty()) {
-            return;
-        }
-        try (Connection connection = pool.getConnection()) {
-            try (PreparedStatement update = connection.prepareStatement(TOUCH)) {
-                inBatches(update, keys, NULLS_FIRST, key -> {
-                    update.setLong(1, now.toEpochMilli());
-                    update.setString(2, stream);
-                    update.setString(3, key);
-                });
-                connection.commit();
-            } catch (SQLException e) {
-                rollback(connection, e);
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw failure("could not mark " + keys.size() + " deliveries of " + stream + " as seen", e);
-        }
-    }
-
-    @Override
     public int expire(String stream, long eventTimeBefore, Instant seenBefore) {
         try (Connection connection = pool.getConnection();
              PreparedStatement delete = connection.prepareStatement(EXPIRE)) {
@@ -260,28 +263,6 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     @Override
     public void close() {
         pool.close();
-    }
-
-    /** Sets one row's parameters on a batched statement. */
-    private interface Row<T> {
-        void set(T item) throws SQLException;
-    }
-
-    /**
-     * Sends the rows in batches, in {@code order}: two instances that write the same rows in the
-     * same order wait for each other instead of deadlocking.
-     */
-    private static <T> void inBatches(PreparedStatement statement, Collection<T> items, Comparator<T> order,
-            Row<T> row) throws SQLException {
-        int pending = 0;
-        for (Iterator<T> it = items.stream().sorted(order).iterator(); it.hasNext(); ) {
-            row.set(it.next());
-            statement.addBatch();
-            if (++pending == BATCH || !it.hasNext()) {
-                statement.executeBatch();
-                pending = 0;
-            }
-        }
     }
 
     private static void rollback(Connection connection, SQLException cause) {
@@ -338,6 +319,17 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             for (String ddl : SCHEMA) {
                 statement.execute(ddl);
             }
+            for (String ddl : dialect.schema) {
+                statement.execute(ddl);
+            }
+            if (tableExists(connection, FORMER_TABLE)) {
+                // H2 commits the copy with the DROP; a crash between the two copies it again on the next
+                // open, and a version recorded twice is still one version.
+                for (String sql : MIGRATE) {
+                    statement.execute(sql);
+                }
+                LOG.info("Moved the delivery records of {} to pta_delivery_log", FORMER_TABLE);
+            }
             connection.commit();
             // Also fails here, not at the first commit, if the user may not force H2's file to disk.
             dialect.sync(connection);
@@ -347,41 +339,48 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
     }
 
-    /** What differs between the databases: inserting without conflict, creating the schema, forcing a commit to disk. */
+    /** Whether the table is in the connection's schema; H2 keeps unquoted names in capitals, PostgreSQL in lower case. */
+    private static boolean tableExists(Connection connection, String table) throws SQLException {
+        DatabaseMetaData meta = connection.getMetaData();
+        String name = meta.storesUpperCaseIdentifiers() ? table.toUpperCase(Locale.ROOT) : table;
+        try (ResultSet tables = meta.getTables(connection.getCatalog(), connection.getSchema(), name, new String[] {"TABLE"})) {
+            return tables.next();
+        }
+    }
+
+    /** What differs between the databases: moving the watermark, creating the schema, forcing a commit to disk. */
     private enum Dialect {
         POSTGRESQL("PostgreSQL",
-                "INSERT INTO pta_delivery (delivery_key, sink, stream, event_time, last_seen) VALUES (?, ?, ?, ?, ?)"
-                        + " ON CONFLICT (delivery_key, sink) DO UPDATE SET last_seen = GREATEST(pta_delivery.last_seen, EXCLUDED.last_seen)",
                 // ON CONFLICT locks the row, so GREATEST compares with the newest committed watermark.
                 "INSERT INTO pta_watermark (stream, event_time) VALUES (?, ?)"
                         + " ON CONFLICT (stream) DO UPDATE SET event_time = GREATEST(pta_watermark.event_time, EXCLUDED.event_time)",
+                // PostgreSQL updates a B-tree in place, so random keys cost it little; reads and expiry use it.
+                new String[] {"CREATE INDEX IF NOT EXISTS pta_delivery_log_stream_time ON pta_delivery_log (stream, event_time)"},
                 // CREATE TABLE IF NOT EXISTS fails on a concurrent one: two instances starting together take turns.
                 "SELECT pg_advisory_xact_lock(7310541923)",
                 // PostgreSQL's commit already waits for its log to reach the disk (synchronous_commit).
                 null),
         H2("H2",
-                // H2's own MERGE ... KEY: about twice as fast as the standard MERGE ... USING per row. A row
-                // recorded already has its last_seen refreshed, as on PostgreSQL (the rest of it is the same).
-                "MERGE INTO pta_delivery (delivery_key, sink, stream, event_time, last_seen) KEY (delivery_key, sink)"
-                        + " VALUES (?, ?, ?, ?, ?)",
                 "MERGE INTO pta_watermark w USING (VALUES (CAST(? AS VARCHAR), CAST(? AS BIGINT))) s (stream, event_time)"
                         + " ON w.stream = s.stream"
                         + " WHEN MATCHED AND s.event_time > w.event_time THEN UPDATE SET event_time = s.event_time"
                         + " WHEN NOT MATCHED THEN INSERT (stream, event_time) VALUES (s.stream, s.event_time)",
+                // No index: H2 copies every page a commit changes; a poll's one read and one expiry scan the log.
+                new String[0],
                 null,
                 // With WRITE_DELAY 0 a commit is written to the file but not forced: this survives a power cut too.
                 "CHECKPOINT SYNC");
 
         final String product;
-        final String insertDelivery;
         final String raiseWatermark;
+        final String[] schema;
         final String schemaLock;
         final String forceToDisk;
 
-        Dialect(String product, String insertDelivery, String raiseWatermark, String schemaLock, String forceToDisk) {
+        Dialect(String product, String raiseWatermark, String[] schema, String schemaLock, String forceToDisk) {
             this.product = product;
-            this.insertDelivery = insertDelivery;
             this.raiseWatermark = raiseWatermark;
+            this.schema = schema;
             this.schemaLock = schemaLock;
             this.forceToDisk = forceToDisk;
         }

@@ -118,7 +118,7 @@ class JmsBatchesTest {
         assertThat(store.deliveredSince("security-events", 0))
                 .containsOnlyKeys(java.util.Arrays.stream(ids).map(id -> "security-events/" + id + "/1").toList())
                 // JMS was the only sink these versions went to: each is recorded as done.
-                .allSatisfy((key, sinks) -> assertThat(sinks).contains(DeliveryStore.DONE));
+                .allSatisfy((key, recorded) -> assertThat(recorded.sinks()).contains(DeliveryStore.DONE));
     }
 
     private Exchange poll() {

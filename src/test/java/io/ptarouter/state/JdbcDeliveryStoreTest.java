@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -116,7 +117,7 @@ class JdbcDeliveryStoreTest {
                     new Delivery(key(3), "webhook", 300)), OptionalLong.of(300));
             store.commit("risk-events", List.of(new Delivery("risk-events/r1/1", "file", 250)), OptionalLong.empty());
 
-            assertThat(store.deliveredSince(STREAM, 200)).isEqualTo(Map.of(
+            assertThat(sinks(store.deliveredSince(STREAM, 200))).isEqualTo(Map.of(
                     key(2), Set.of("file", "jms", DeliveryStore.DONE),
                     key(3), Set.of("webhook")));
             assertThat(store.deliveredSince(STREAM, 301)).isEmpty();
@@ -134,13 +135,15 @@ class JdbcDeliveryStoreTest {
             store.commit(STREAM, List.of(deliveries.get(0), deliveries.get(0), new Delivery(key(2), "file", 200)),
                     OptionalLong.of(200));
 
-            assertThat(store.deliveredSince(STREAM, 0)).isEqualTo(Map.of(
+            Map<String, DeliveryStore.Recorded> delivered = store.deliveredSince(STREAM, 0);
+            assertThat(sinks(delivered)).isEqualTo(Map.of(
                     key(1), Set.of("file", "jms"),
                     key(2), Set.of("file")));
+            assertThat(delivered.get(key(1)).lastRecorded()).isEqualTo(START.plus(Duration.ofHours(1)).toEpochMilli());
             assertThat(store.get(STREAM)).hasValue(200);
-            // Recorded again an hour later, the file's record is kept past the retention; the JMS one is not.
-            assertThat(store.expire(STREAM, 150, START.plusSeconds(1))).isEqualTo(1);
-            assertThat(store.deliveredSince(STREAM, 0)).isEqualTo(Map.of(
+            // Past the retention, the first records of key 1 go (file and JMS); the file's newer ones stay.
+            assertThat(store.expire(STREAM, 150, START.plusSeconds(1))).isEqualTo(2);
+            assertThat(sinks(store.deliveredSince(STREAM, 0))).isEqualTo(Map.of(
                     key(1), Set.of("file"),
                     key(2), Set.of("file")));
         }
@@ -178,11 +181,17 @@ class JdbcDeliveryStoreTest {
                     new Delivery("recent-unseen", "file", 5_000)), OptionalLong.of(5_000));
             store.commit("risk-events", List.of(new Delivery("other-stream", "file", 100)), OptionalLong.empty());
             Instant later = START.plus(Duration.ofDays(2));
-            store.touch(STREAM, List.of("old-seen-again", "not-recorded"), later);
-            // A touch with an earlier time (another instance's clock) does not move it back.
-            store.touch(STREAM, List.of("old-seen-again"), START);
+            clock.advance(Duration.ofDays(2));
+            store.commit(STREAM, List.of(new Delivery("old-seen-again", DeliveryStore.DONE, 100)), OptionalLong.empty());
+            // Another instance, its clock behind, records it too: the later record still counts.
+            MutableClock behind = new MutableClock(START);
+            JdbcDeliveryStore other = JdbcDeliveryStore.open(url, username(), "", behind);
+            opened.add(other);
+            other.commit(STREAM, List.of(new Delivery("old-seen-again", DeliveryStore.DONE, 100)), OptionalLong.empty());
+            assertThat(store.deliveredSince(STREAM, 0).get("old-seen-again").lastRecorded()).isEqualTo(later.toEpochMilli());
 
-            assertThat(store.expire(STREAM, 1_000, later)).isEqualTo(2);
+            // Every record of old-unseen, and the two of old-seen-again made at START.
+            assertThat(store.expire(STREAM, 1_000, later)).isEqualTo(4);
 
             assertThat(store.deliveredSince(STREAM, 0)).containsOnlyKeys("old-seen-again", "recent-unseen");
             assertThat(store.deliveredSince("risk-events", 0)).containsOnlyKeys("other-stream");
@@ -198,7 +207,7 @@ class JdbcDeliveryStoreTest {
 
             store.commit(STREAM, deliveries, OptionalLong.of(9_999));
 
-            Map<String, Set<String>> delivered = store.deliveredSince(STREAM, 0);
+            Map<String, Set<String>> delivered = sinks(store.deliveredSince(STREAM, 0));
             assertThat(delivered).hasSize(10_000).containsEntry(key(9_999), Set.of("file"));
         }
 
@@ -212,8 +221,45 @@ class JdbcDeliveryStoreTest {
             JdbcDeliveryStore reopened = open();
 
             assertThat(reopened.get(STREAM)).hasValue(100);
-            assertThat(reopened.deliveredSince(STREAM, 0)).isEqualTo(Map.of(key(1), Set.of("file")));
+            assertThat(sinks(reopened.deliveredSince(STREAM, 0))).isEqualTo(Map.of(key(1), Set.of("file")));
         }
+
+        @Test
+        void theRecordsOfTheFormerKeyedTableMoveToTheLogOnOpen() throws SQLException {
+            try (Connection connection = DriverManager.getConnection(url, username(), "");
+                 Statement statement = connection.createStatement()) {
+                // The table as builds before the log created it, with two records.
+                statement.execute("CREATE TABLE pta_delivery (delivery_key VARCHAR(512) NOT NULL, sink VARCHAR(100) NOT NULL,"
+                        + " stream VARCHAR(200) NOT NULL, event_time BIGINT NOT NULL, last_seen BIGINT NOT NULL,"
+                        + " PRIMARY KEY (delivery_key, sink))");
+                statement.execute("INSERT INTO pta_delivery VALUES ('" + key(1) + "', 'done', '" + STREAM + "', 100, 5000),"
+                        + " ('" + key(2) + "', 'file', '" + STREAM + "', 200, 6000)");
+            }
+
+            JdbcDeliveryStore store = open();
+
+            Map<String, DeliveryStore.Recorded> moved = store.deliveredSince(STREAM, 0);
+            assertThat(moved).isEqualTo(Map.of(
+                    key(1), new DeliveryStore.Recorded(Set.of(DeliveryStore.DONE), 5000),
+                    key(2), new DeliveryStore.Recorded(Set.of("file"), 6000)));
+            try (Connection connection = DriverManager.getConnection(url, username(), "")) {
+                String table = connection.getMetaData().storesUpperCaseIdentifiers() ? "PTA_DELIVERY" : "pta_delivery";
+                try (ResultSet tables = connection.getMetaData().getTables(null, connection.getSchema(), table, null)) {
+                    assertThat(tables.next()).as("the former table is gone").isFalse();
+                }
+            }
+            // Opened again, nothing moves twice.
+            store.close();
+            opened.remove(store);
+            assertThat(open().deliveredSince(STREAM, 0)).isEqualTo(moved);
+        }
+    }
+
+    /** The sinks recorded per version, without the times. */
+    static Map<String, Set<String>> sinks(Map<String, DeliveryStore.Recorded> delivered) {
+        Map<String, Set<String>> sinks = new java.util.HashMap<>();
+        delivered.forEach((key, recorded) -> sinks.put(key, recorded.sinks()));
+        return sinks;
     }
 
     @Nested
@@ -300,7 +346,7 @@ class JdbcDeliveryStoreTest {
                 List<Long> marks = seen.get();
                 assertThat(marks).isSorted();
                 assertThat(first.get(STREAM)).hasValue(IntStream.range(0, commits).mapToLong(this::watermark).max().orElseThrow());
-                Map<String, Set<String>> delivered = second.deliveredSince(STREAM, 0);
+                Map<String, Set<String>> delivered = sinks(second.deliveredSince(STREAM, 0));
                 assertThat(delivered).hasSize(3 * commits);
                 assertThat(delivered).containsEntry(STREAM + "/shared-7/1", Set.of("file", "jms"));
             } finally {

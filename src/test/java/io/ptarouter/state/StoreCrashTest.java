@@ -59,7 +59,7 @@ class StoreCrashTest {
                         .isGreaterThanOrEqualTo(lastReported);
                 Map<Long, Long> rowsPerBatch = store.deliveredSince(StoreCrashChild.STREAM, 0).entrySet().stream()
                         .collect(Collectors.groupingBy(delivery -> StoreCrashChild.batchOf(delivery.getKey()),
-                                Collectors.summingLong(delivery -> delivery.getValue().size())));
+                                Collectors.summingLong(delivery -> delivery.getValue().sinks().size())));
                 assertThat(rowsPerBatch.keySet()).as(round + ": the batches there, up to the watermark")
                         .containsExactlyInAnyOrderElementsOf(batches(watermark));
                 assertThat(rowsPerBatch.values()).as(round + ": rows per batch")

@@ -1,0 +1,242 @@
+package io.ptarouter.pta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.ptarouter.sink.SinkBreakers;
+import io.ptarouter.state.DeliveryStore;
+import io.ptarouter.state.JdbcDeliveryStore;
+import io.ptarouter.testing.MutableClock;
+
+/**
+ * The ledger against a real H2 delivery store: checkpoints recorded in the background while the poll
+ * goes on, one at a time and never lost when one fails, and versions PTA keeps returning recorded
+ * again only once their record is old.
+ */
+class PollLedgerTest {
+
+    private static final String STREAM = "security-events";
+    private static final Instant START = Instant.parse("2026-11-22T08:00:00Z");
+    private static final PollLedger.DeadLetterSink NO_DEAD_LETTERS = (stream, failures, now) -> {
+        throw new AssertionError("nothing should be parked: " + failures);
+    };
+
+    @TempDir
+    Path folder;
+
+    private final MutableClock clock = new MutableClock(START);
+    private final ExecutorService recorder = Executors.newSingleThreadExecutor();
+    private final SinkBreakers breakers = new SinkBreakers(5, 50, Duration.ofSeconds(30));
+    private JdbcDeliveryStore store;
+
+    @BeforeEach
+    void open() {
+        store = JdbcDeliveryStore.open("jdbc:h2:file:" + folder.resolve("state"), "", "", clock);
+    }
+
+    @AfterEach
+    void close() {
+        recorder.shutdownNow();
+        store.close();
+    }
+
+    @Test
+    void aBackgroundCheckpointLetsThePollGoOnAndTheNextOneWaitsForIt() throws Exception {
+        GatedStore gated = new GatedStore(store);
+        PollLedger ledger = new PollLedger(gated, STREAM, breakers, recorder, Long.MIN_VALUE);
+        deliver(ledger, 0, 100);
+
+        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+        // The checkpoint returned while its recording is held at the gate: the poll goes on delivering.
+        assertThat(gated.entered.await(10, TimeUnit.SECONDS)).as("the recording started").isTrue();
+        deliver(ledger, 100, 200);
+        CompletableFuture<PollLedger.Settled> last = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ledger.checkpoint(OptionalLong.of(5_000), Long.MIN_VALUE, NO_DEAD_LETTERS, START, false);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThatThrownBy(() -> last.get(300, TimeUnit.MILLISECONDS))
+                .as("the last checkpoint waits for the recording under way").isInstanceOf(TimeoutException.class);
+        gated.gate.countDown();
+
+        assertThat(last.get(10, TimeUnit.SECONDS).watermark()).hasValue(5_000);
+        assertThat(gated.mostAtOnce.get()).as("recordings at once").isEqualTo(1);
+        assertThat(gated.commits).containsExactly(100, 100);
+        assertThat(store.deliveredSince(STREAM, 0)).hasSize(200)
+                .allSatisfy((key, recorded) -> assertThat(recorded.sinks()).containsExactly(DeliveryStore.DONE));
+        assertThat(store.get(STREAM)).hasValue(5_000);
+    }
+
+    @Test
+    void whatABackgroundRecordingFailedToRecordGoesWithTheNextCheckpoint() throws Exception {
+        FailingOnceStore failing = new FailingOnceStore(store);
+        PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
+        deliver(ledger, 0, 50);
+        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+        deliver(ledger, 50, 80);
+
+        // The next checkpoint reports the failure, as a recording on its own thread would have.
+        assertThatThrownBy(() -> ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("the database is away");
+        assertThat(store.deliveredSince(STREAM, 0)).isEmpty();
+
+        // The poll's end (or its abort) records all of it, and only then moves the watermark.
+        ledger.checkpoint(OptionalLong.of(9_000), Long.MIN_VALUE, NO_DEAD_LETTERS, START, false);
+        assertThat(store.deliveredSince(STREAM, 0)).hasSize(80);
+        assertThat(store.get(STREAM)).hasValue(9_000);
+        // And a version the poll meets again is known as delivered, whatever became of its recording.
+        assertThat(ledger.accept(key(10), 10)).isFalse();
+    }
+
+    @Test
+    void aVersionSeenAgainIsRecordedAgainOnlyOnceItsRecordIsHalfTheRetentionOld() throws Exception {
+        store.commit(STREAM, List.of(new DeliveryStore.Delivery(key(1), DeliveryStore.DONE, 1)), OptionalLong.empty());
+        Duration retention = Duration.ofDays(7);
+
+        clock.advance(Duration.ofDays(1));
+        PollLedger dayLater = new PollLedger(store, STREAM, breakers, recorder,
+                clock.millis() - retention.toMillis() / 2);
+        assertThat(dayLater.accept(key(1), 1)).isFalse();
+        dayLater.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, clock.instant(), false);
+        assertThat(store.deliveredSince(STREAM, 0).get(key(1)).lastRecorded())
+                .as("a day old: left as it is").isEqualTo(START.toEpochMilli());
+
+        clock.advance(Duration.ofDays(3));
+        PollLedger fourDaysLater = new PollLedger(store, STREAM, breakers, recorder,
+                clock.millis() - retention.toMillis() / 2);
+        assertThat(fourDaysLater.accept(key(1), 1)).isFalse();
+        assertThat(fourDaysLater.accept(key(1), 1)).as("the same answer twice").isFalse();
+        fourDaysLater.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, clock.instant(), false);
+        assertThat(store.deliveredSince(STREAM, 0).get(key(1)).lastRecorded())
+                .as("four days old: recorded again").isEqualTo(clock.millis());
+        // Once: the retention then forgets the first record and keeps the second.
+        assertThat(store.expire(STREAM, 2, clock.instant().minus(Duration.ofDays(1)))).isEqualTo(1);
+        assertThat(store.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1));
+    }
+
+    /** Accepts versions {@code from} to {@code to} (exclusive), each delivered by the file sink. */
+    private static void deliver(PollLedger ledger, int from, int to) {
+        ledger.load(Long.MIN_VALUE);
+        for (int i = from; i < to; i++) {
+            assertThat(ledger.accept(key(i), i)).isTrue();
+            assertThat(ledger.claim(key(i), "file", "{}")).isTrue();
+            ledger.delivered(key(i), "file");
+        }
+    }
+
+    private static String key(int i) {
+        return STREAM + "/id-" + i + "/" + i;
+    }
+
+    /** The real store, each commit held until the gate opens; counts how many run at once. */
+    private static final class GatedStore extends ForwardingStore {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
+        final AtomicInteger atOnce = new AtomicInteger();
+        final AtomicInteger mostAtOnce = new AtomicInteger();
+        final List<Integer> commits = new ArrayList<>();
+
+        GatedStore(DeliveryStore store) {
+            super(store);
+        }
+
+        @Override
+        public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
+            mostAtOnce.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+            try {
+                entered.countDown();
+                if (!gate.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the gate never opened");
+                }
+                super.commit(stream, deliveries, watermark);
+                synchronized (commits) {
+                    commits.add(deliveries.size());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            } finally {
+                atOnce.decrementAndGet();
+            }
+        }
+    }
+
+    /** The real store, whose first commit fails as a database that went away would. */
+    private static final class FailingOnceStore extends ForwardingStore {
+        private final AtomicInteger commits = new AtomicInteger();
+
+        FailingOnceStore(DeliveryStore store) {
+            super(store);
+        }
+
+        @Override
+        public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
+            if (commits.getAndIncrement() == 0) {
+                throw new IllegalStateException("the database is away");
+            }
+            super.commit(stream, deliveries, watermark);
+        }
+    }
+
+    private abstract static class ForwardingStore implements DeliveryStore {
+        private final DeliveryStore store;
+
+        ForwardingStore(DeliveryStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public Map<String, Recorded> deliveredSince(String stream, long fromEventTime) {
+            return store.deliveredSince(stream, fromEventTime);
+        }
+
+        @Override
+        public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
+            store.commit(stream, deliveries, watermark);
+        }
+
+        @Override
+        public int expire(String stream, long eventTimeBefore, Instant seenBefore) {
+            return store.expire(stream, eventTimeBefore, seenBefore);
+        }
+
+        @Override
+        public OptionalLong get(String stream) {
+            return store.get(stream);
+        }
+
+        @Override
+        public void advance(String stream, long eventTimeMillis) {
+            store.advance(stream, eventTimeMillis);
+        }
+
+        @Override
+        public void close() {
+            store.close();
+        }
+    }
+}

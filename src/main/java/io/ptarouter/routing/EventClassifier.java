@@ -1,6 +1,7 @@
 package io.ptarouter.routing;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.apache.camel.Message;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,7 @@ import io.ptarouter.pta.PtaJson;
  * {@code {"metadata": {...}, "event": <the event exactly as PTA sent it>}}, and the routing
  * metadata is also set as {@code pta*} headers for the router and for JMS selectors.
  */
-public final class EventClassifier {
+public final class EventClassifier implements Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventClassifier.class);
 
@@ -46,6 +47,12 @@ public final class EventClassifier {
 
     public EventClassifier(SeverityBands bands) {
         this.bands = bands;
+    }
+
+    /** Routes call {@link #classify} as a processor: directly, without a bean method call's reflection. */
+    @Override
+    public void process(Exchange exchange) throws JsonProcessingException {
+        classify(exchange);
     }
 
     public void classify(Exchange exchange) throws JsonProcessingException {

@@ -37,6 +37,7 @@ import io.ptarouter.pta.SecurityEventReader;
 import io.ptarouter.pta.SecurityEventsQuery;
 import io.ptarouter.pta.TransientFailures;
 import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.routing.KeepOriginalEvent;
 import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
@@ -143,6 +144,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.risk-events.cron");
 
         registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
+        registry.bind("keepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("rejectedEvents", new RejectedEvents());
         registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),

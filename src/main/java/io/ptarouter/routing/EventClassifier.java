@@ -80,17 +80,18 @@ public final class EventClassifier implements Processor {
         message.setHeader(SCORE, metadata.score());
         message.setHeader(SEVERITY, severity);
         message.setHeader(STATUS, metadata.status());
-        message.setHeader(EVENT_TIME, metadata.eventTime().toString());
+        String eventTime = metadata.eventTime().toString();
+        message.setHeader(EVENT_TIME, eventTime);
         message.setHeader(VERSION, metadata.version());
         message.setHeader(UPDATE, metadata.update());
         message.setHeader(ACCOUNT, metadata.account());
         message.setHeader(DELIVERY_KEY, metadata.deliveryKey());
         exchange.setProperty(DELIVERY_KEY, metadata.deliveryKey()); // survives the sinks' header clean-up
         exchange.setProperty(EVENT_TIME_MILLIS, metadata.eventTimeMillis());
-        message.setBody(json.writeValueAsString(envelope(metadata, severity, event)));
+        message.setBody(json.writeValueAsString(envelope(metadata, severity, eventTime, event)));
     }
 
-    private ObjectNode envelope(EventMetadata metadata, String severity, JsonNode event) {
+    private ObjectNode envelope(EventMetadata metadata, String severity, String eventTime, JsonNode event) {
         ObjectNode envelope = json.createObjectNode();
         ObjectNode meta = envelope.putObject("metadata")
                 .put("stream", metadata.stream().id())
@@ -103,7 +104,7 @@ public final class EventClassifier implements Processor {
         }
         meta.put("severity", severity)
                 .put("status", metadata.status())
-                .put("eventTime", metadata.eventTime().toString())
+                .put("eventTime", eventTime)
                 .put("version", metadata.version())
                 .put("update", metadata.update());
         if (metadata.account() != null) {

@@ -16,6 +16,8 @@ import java.util.Properties;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Predicate;
+import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.spi.Registry;
@@ -35,6 +37,7 @@ import io.ptarouter.pta.SecurityEventReader;
 import io.ptarouter.pta.SecurityEventsQuery;
 import io.ptarouter.pta.TransientFailures;
 import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.routing.KeepOriginalEvent;
 import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
@@ -118,6 +121,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             }
         }, true);
         registry.bind("polls", polls);
+        // The poll's steps that every event passes, as a processor and predicates: a route calls them
+        // directly, without the reflection and argument binding of a bean method call.
+        registry.bind("acceptEvent", (Processor) polls::accept);
+        registry.bind("checkpointIfDue", (Processor) polls::checkpointIfDue);
+        registry.bind("claimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
+        registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
+        registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
+        registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
         Watermarks watermarks = store;
         registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
         registry.bind("securityEventReader", new SecurityEventReader());
@@ -133,6 +144,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.risk-events.cron");
 
         registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
+        registry.bind("keepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("rejectedEvents", new RejectedEvents());
         registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),

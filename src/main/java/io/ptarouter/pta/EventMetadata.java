@@ -3,6 +3,7 @@ package io.ptarouter.pta;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,6 +22,8 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
     private static final int MAX_ID = 128;
     private static final int MAX_TYPE = 128;
     private static final int MAX_TEXT = 256;
+    /** Compiled once: String.replaceAll would compile it again for every field of every event. */
+    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
     public static EventMetadata of(PtaStream stream, JsonNode event) {
         if (event == null || !event.isObject()) {
@@ -161,7 +164,7 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         if (node == null || node.isNull() || node.isContainerNode()) {
             return null;
         }
-        String value = node.asText().replaceAll("\\p{Cntrl}", " ").strip();
+        String value = CONTROL.matcher(node.asText()).replaceAll(" ").strip();
         if (value.isEmpty()) {
             return null;
         }

@@ -23,6 +23,7 @@ import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 
 import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollBatch;
@@ -46,7 +47,7 @@ import io.ptarouter.routing.EventClassifier;
  * uncommitted messages are reported failed at once, so they stay owed and the poll and the other
  * sinks go on, and the next batch opens a new connection.
  */
-public final class JmsBatches implements AutoCloseable {
+public final class JmsBatches implements Processor, AutoCloseable {
 
     /** Artemis' duplicate-detection property (org.apache.activemq.artemis.api.core.Message.HDR_DUPLICATE_DETECTION_ID). */
     public static final String DUPLICATE_ID = "_AMQ_DUPL_ID";
@@ -67,6 +68,12 @@ public final class JmsBatches implements AutoCloseable {
         this.connections = connections;
         this.queue = queue;
         this.maxInFlight = maxInFlight;
+    }
+
+    /** Routes call {@link #send} as a processor: directly, without a bean method call's reflection. */
+    @Override
+    public void process(Exchange exchange) {
+        send(exchange);
     }
 
     public void send(Exchange exchange) {

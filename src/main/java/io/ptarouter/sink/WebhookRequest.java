@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.apache.camel.Message;
 
 import io.ptarouter.config.InvalidConfigurationException;
@@ -14,7 +15,7 @@ import io.ptarouter.routing.EventClassifier;
  * headers such as an auth token, and {@code X-Pta-*} metadata), so nothing from PTA's answer or
  * Camel's internals reaches the receiver.
  */
-public final class WebhookRequest {
+public final class WebhookRequest implements Processor {
 
     private static final Map<String, String> METADATA = Map.of(
             EventClassifier.STREAM, "X-Pta-Stream",
@@ -53,6 +54,12 @@ public final class WebhookRequest {
             headers.put(name, value);
         }
         return headers;
+    }
+
+    /** Routes call {@link #prepare} as a processor: directly, without a bean method call's reflection. */
+    @Override
+    public void process(Exchange exchange) {
+        prepare(exchange);
     }
 
     public void prepare(Exchange exchange) {

@@ -164,7 +164,13 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         if (node == null || node.isNull() || node.isContainerNode()) {
             return null;
         }
-        String value = CONTROL.matcher(node.asText()).replaceAll(" ").strip();
+        String value = node.asText();
+        // The matcher only when there is something to replace: most values have no control character,
+        // and a matcher per field of every event was the poll's largest allocation.
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            value = CONTROL.matcher(value).replaceAll(" ");
+        }
+        value = value.strip();
         if (value.isEmpty()) {
             return null;
         }

@@ -19,31 +19,35 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Reads the security events answer, a bare JSON array that can hold hundreds of thousands of
  * events, one element at a time: the array is never held in memory. A truncated or malformed
  * answer surfaces as {@link MalformedResponseException} from the iterator, which fails the poll
- * without moving the watermark.
+ * without moving the watermark. Each event comes with its text as PTA sent it ({@link PtaEvent}),
+ * taken from the bytes the parser read.
  */
 public final class SecurityEventReader {
 
     private final ObjectMapper json = PtaJson.mapper();
 
-    public Iterator<JsonNode> read(Exchange exchange) throws IOException {
+    public Iterator<PtaEvent> read(Exchange exchange) throws IOException {
         InputStream body = exchange.getMessage().getBody(InputStream.class);
         if (body == null) {
             return java.util.Collections.emptyIterator();
         }
-        return new Events(json, json.createParser(body));
+        CapturingInputStream captured = new CapturingInputStream(body);
+        return new Events(json, json.createParser(captured), captured);
     }
 
-    private static final class Events implements Iterator<JsonNode>, Closeable {
+    private static final class Events implements Iterator<PtaEvent>, Closeable {
 
         private final ObjectMapper json;
         private final JsonParser parser;
+        private final CapturingInputStream captured;
         private long count;
-        private JsonNode next;
+        private PtaEvent next;
         private boolean done;
 
-        Events(ObjectMapper json, JsonParser parser) throws IOException {
+        Events(ObjectMapper json, JsonParser parser, CapturingInputStream captured) throws IOException {
             this.json = json;
             this.parser = parser;
+            this.captured = captured;
             JsonToken first = nextToken();
             if (first == null) {
                 done = true; // an empty body: no events
@@ -64,11 +68,11 @@ public final class SecurityEventReader {
         }
 
         @Override
-        public JsonNode next() {
+        public PtaEvent next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
             }
-            JsonNode event = next;
+            PtaEvent event = next;
             next = null;
             return event;
         }
@@ -85,7 +89,13 @@ public final class SecurityEventReader {
                 } else if (token == null) {
                     throw malformed("the answer ends before the array is closed (truncated)", null);
                 } else {
-                    next = json.readTree(parser);
+                    // Byte offsets, where the parser reads UTF-8 bytes (-1 where it decoded another encoding).
+                    long start = parser.currentTokenLocation().getByteOffset();
+                    JsonNode tree = json.readTree(parser);
+                    long end = parser.currentLocation().getByteOffset();
+                    String text = start < 0 || end < 0 ? null : captured.text(start, end);
+                    captured.release(end);
+                    next = new PtaEvent(tree, text == null || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 ? null : text);
                     count++;
                 }
             } catch (JsonProcessingException e) {

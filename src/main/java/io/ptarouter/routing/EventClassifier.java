@@ -15,6 +15,7 @@ import io.ptarouter.pta.EventMetadata;
 import io.ptarouter.pta.InvalidEventException;
 import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollTracker;
+import io.ptarouter.pta.PtaEvent;
 import io.ptarouter.pta.PtaJson;
 
 /**
@@ -58,7 +59,9 @@ public final class EventClassifier implements Processor {
     public void classify(Exchange exchange) throws JsonProcessingException {
         Poll poll = PollTracker.poll(exchange);
         Message message = exchange.getMessage();
-        JsonNode event = message.getBody(JsonNode.class);
+        // From the security events reader, the event with its text; from a risk events page, the tree.
+        PtaEvent read = message.getBody() instanceof PtaEvent e ? e : new PtaEvent(message.getBody(JsonNode.class), null);
+        JsonNode event = read.tree();
         exchange.setProperty(RAW_EVENT, event);
         message.removeHeaders("*");
         message.setHeader(STREAM, poll.stream().id());
@@ -88,12 +91,20 @@ public final class EventClassifier implements Processor {
         message.setHeader(DELIVERY_KEY, metadata.deliveryKey());
         exchange.setProperty(DELIVERY_KEY, metadata.deliveryKey()); // survives the sinks' header clean-up
         exchange.setProperty(EVENT_TIME_MILLIS, metadata.eventTimeMillis());
-        message.setBody(json.writeValueAsString(envelope(metadata, severity, eventTime, event)));
+        ObjectNode meta = metadata(metadata, severity, eventTime);
+        if (read.text() != null) {
+            // The event's text as PTA sent it, not written out again from its tree: the same JSON, for less work.
+            message.setBody("{\"metadata\":" + json.writeValueAsString(meta) + ",\"event\":" + read.text() + "}");
+        } else {
+            ObjectNode envelope = json.createObjectNode();
+            envelope.set("metadata", meta);
+            envelope.set("event", event);
+            message.setBody(json.writeValueAsString(envelope));
+        }
     }
 
-    private ObjectNode envelope(EventMetadata metadata, String severity, String eventTime, JsonNode event) {
-        ObjectNode envelope = json.createObjectNode();
-        ObjectNode meta = envelope.putObject("metadata")
+    private ObjectNode metadata(EventMetadata metadata, String severity, String eventTime) {
+        ObjectNode meta = json.createObjectNode()
                 .put("stream", metadata.stream().id())
                 .put("id", metadata.id())
                 .put("type", metadata.type());
@@ -110,7 +121,6 @@ public final class EventClassifier implements Processor {
         if (metadata.account() != null) {
             meta.put("account", metadata.account());
         }
-        envelope.set("event", event);
-        return envelope;
+        return meta;
     }
 }

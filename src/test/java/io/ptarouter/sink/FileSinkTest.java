@@ -42,6 +42,23 @@ class FileSinkTest {
         }
 
         @Test
+        void theEnvelopeCarriesTheEventAsPtaSentItAndAPrettyPrintedOneOnOneLine() throws Exception {
+            stubLogon(TOKEN);
+            long t = NOW.toEpochMilli();
+            // As sent: a score written 90.50, a name beyond ASCII; the second event spread over several lines.
+            String compact = Events.security(Events.id(1), "SuspectedCredentialsTheft", 90.0, t).toString()
+                    .replace("90.0", "90.50").replace("}", ",\"note\":\"Zoë\"}");
+            String pretty = Events.security(Events.id(2), "SuspectedCredentialsTheft", 90.0, t + 1).toPrettyString();
+            stubSecurityEvents("[" + compact + ",\n" + pretty + "]");
+            poll("security-events");
+
+            List<String> lines = Files.readAllLines(work.resolve("events").resolve("security-events-2026-11-21.ndjson"));
+            assertThat(lines).hasSize(2);
+            assertThat(lines.get(0)).endsWith(",\"event\":" + compact + "}");
+            assertThat(JSON.readTree(lines.get(1)).path("event")).isEqualTo(JSON.readTree(pretty));
+        }
+
+        @Test
         void aNewUtcDayStartsANewFile() throws Exception {
             stubLogon(TOKEN);
             long t = NOW.toEpochMilli();

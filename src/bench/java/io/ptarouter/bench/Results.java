@@ -23,7 +23,7 @@ final class Results {
             "jms-ceiling", "JMS ceiling: Jackson stream to the embedded broker, a commit every 1000, no Camel",
             "jms-ceiling-async", "JMS ceiling, asynchronous sends (1000 in flight), no Camel");
 
-    record Row(String variant, int size, String failure, int runs, double rate, long delivered, long events,
+    record Row(String variant, int size, String failure, int runs, int warmups, double rate, long delivered, long events,
                long heapUsed, long heapAfterGc, long rss, String note) {
         boolean ok() {
             return failure == null;
@@ -55,7 +55,7 @@ final class Results {
                         .sorted(Comparator.comparingDouble(Run::rate)).toList();
                 String failure = failures.get(variant + "@" + size);
                 if (mine.isEmpty()) {
-                    rows.add(new Row(variant, size, failure == null ? "no measured run" : failure, 0, 0, 0, 0, 0, 0, 0, ""));
+                    rows.add(new Row(variant, size, failure == null ? "no measured run" : failure, 0, 0, 0, 0, 0, 0, 0, 0, ""));
                     continue;
                 }
                 Run median = mine.get(mine.size() / 2);
@@ -63,7 +63,9 @@ final class Results {
                         : (mine.get(mine.size() / 2 - 1).rate() + median.rate()) / 2;
                 // A JVM stopped (timeout) after some measured runs: those runs count, the stop is noted.
                 String note = failure == null ? median.note() : median.note() + "; then " + failure;
-                rows.add(new Row(variant, size, null, mine.size(), rate, median.delivered(), median.events(),
+                int warmups = (int) runs.stream()
+                        .filter(r -> !r.measured() && r.variant().equals(variant) && r.size() == size).count();
+                rows.add(new Row(variant, size, null, mine.size(), warmups, rate, median.delivered(), median.events(),
                         mine.stream().mapToLong(Run::heapUsed).max().orElse(0),
                         mine.stream().mapToLong(Run::heapAfterGc).max().orElse(0),
                         mine.stream().mapToLong(Run::rss).max().orElse(0), note));
@@ -75,10 +77,9 @@ final class Results {
     static String markdown(List<Row> rows, Benchmark.Plan plan) {
         StringBuilder md = new StringBuilder();
         md.append(Benchmark.fmt("Measured %s on %d cores, %s RAM, Java %s (%s); every variant in its own JVM with -Xmx%s;"
-                        + " %d warm-up + %d measured runs per JVM below %,d events, %d + %d from there.%n%n",
+                        + " runs: the measured runs the median is of (+ the warm-up runs before them, in the same JVM, discarded).%n%n",
                 Benchmark.now(), Runtime.getRuntime().availableProcessors(), memTotal(),
-                System.getProperty("java.runtime.version"), System.getProperty("java.vm.name"), plan.xmx(),
-                plan.warmup(), plan.runs(), plan.largeFrom(), plan.largeWarmup(), plan.largeRuns()));
+                System.getProperty("java.runtime.version"), System.getProperty("java.vm.name"), plan.xmx()));
         md.append("| N | variant | events/s (median) | runs | delivered | vs ceiling | vs naive | peak heap used |"
                 + " peak heap after GC | peak RSS | notes |\n");
         md.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
@@ -86,10 +87,10 @@ final class Results {
             Row ceiling = find(rows, "ceiling", row.size());
             Row naive = find(rows, "naive", row.size());
             boolean router = !row.variant().equals("ceiling") && !row.variant().equals("naive");
-            md.append(Benchmark.fmt("| %,d | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |%n",
+            md.append(Benchmark.fmt("| %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                     row.size(), LABELS.getOrDefault(row.variant(), row.variant()),
                     row.ok() ? Benchmark.fmt("%,.0f", row.rate()) : "**" + row.failure() + "**",
-                    row.runs(), row.ok() ? Benchmark.fmt("%,d", row.delivered()) : "",
+                    row.warmups() == 0 ? Integer.toString(row.runs()) : row.runs() + " (+" + row.warmups() + ")", row.ok() ? Benchmark.fmt("%,d", row.delivered()) : "",
                     router ? ratio(row, ceiling) : "", router ? ratio(row, naive) : "",
                     mb(row.heapUsed()), mb(row.heapAfterGc()), mb(row.rss()), row.note()));
         }

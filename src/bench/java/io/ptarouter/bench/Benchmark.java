@@ -24,7 +24,7 @@ public final class Benchmark {
     /** What was asked; see {@link #usage()}. */
     record Plan(List<Integer> sizes, List<String> variants, List<String> largeVariants, int largeFrom, int warmup,
                 int runs, int largeWarmup, int largeRuns, String xmx, Path out, Duration forkTimeout,
-                boolean reportOnly, List<String> jvmOptions) {
+                boolean reportOnly, List<String> jvmOptions, int peerWarmUpEvents) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -62,6 +62,7 @@ public final class Benchmark {
                     plan.out().resolve("logs/peer-" + size + ".log"));
             try {
                 waitFor(info, peer);
+                warmUp(Target.read(info, size), plan.peerWarmUpEvents());
                 boolean large = size >= plan.largeFrom();
                 for (String variant : large ? plan.largeVariants() : plan.variants()) {
                     String key = variant + "@" + size;
@@ -130,6 +131,26 @@ public final class Benchmark {
         return "failed, exit " + run.exitValue() + " (see logs)";
     }
 
+    /**
+     * Has the peer serve the answer until it has served {@code events} events (at least once): the JIT compiles the
+     * simulator's generator and writer, and the first variant measured (the ceiling) is not paced by a cold peer
+     * that the later ones no longer meet.
+     */
+    private static void warmUp(Target target, int events) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        long begin = System.nanoTime();
+        int answers = Math.max(events == 0 ? 0 : 1, events / target.events());
+        for (int i = 0; i < answers; i++) {
+            try (java.io.InputStream body = CeilingVariant.answer(http, target).body()) {
+                body.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+        }
+        if (answers > 0) {
+            System.out.printf("peer N=%d: warmed up with %d answers in %.1f s%n", target.events(), answers,
+                    (System.nanoTime() - begin) / 1e9);
+        }
+    }
+
     static Plan parse(String[] args) {
         Map<String, String> o = new LinkedHashMap<>();
         o.put("sizes", "10000,100000,1000000");
@@ -144,6 +165,8 @@ public final class Benchmark {
         o.put("out", "bench/results");
         o.put("fork-timeout-minutes", "40");
         o.put("jvm-options", "");
+        // Events the peer serves before the first variant of a size, so that no variant meets a cold simulator.
+        o.put("peer-warm-up-events", "300000");
         boolean reportOnly = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -155,6 +178,7 @@ public final class Benchmark {
                 o.put("runs", "1");
                 o.put("out", "target/bench-smoke");
                 o.put("fork-timeout-minutes", "2");
+                o.put("peer-warm-up-events", "0");
             } else if (arg.startsWith("--") && o.containsKey(arg.substring(2)) && i + 1 < args.length) {
                 o.put(arg.substring(2), args[++i]);
             } else {
@@ -166,7 +190,8 @@ public final class Benchmark {
                 Integer.parseInt(o.get("large-from")), Integer.parseInt(o.get("warmup")), Integer.parseInt(o.get("runs")),
                 Integer.parseInt(o.get("large-warmup")), Integer.parseInt(o.get("large-runs")), o.get("xmx"),
                 Path.of(o.get("out")), Duration.ofMinutes(Long.parseLong(o.get("fork-timeout-minutes"))), reportOnly,
-                Arrays.stream(o.get("jvm-options").split(" ")).filter(s -> !s.isBlank()).toList());
+                Arrays.stream(o.get("jvm-options").split(" ")).filter(s -> !s.isBlank()).toList(),
+                Integer.parseInt(o.get("peer-warm-up-events")));
     }
 
     static String usage() {
@@ -174,9 +199,12 @@ public final class Benchmark {
                 bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,camel-floor,file,jms,webhook,email,all]
                     [--large-variants ceiling,naive,camel-floor,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
+                    [--peer-warm-up-events 300000]
                     [--jvm-options "-XX:StartFlightRecording=filename=target/{variant}.jfr"]
                 --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).
-                --jvm-options are added to each variant's JVM, space-separated; {variant} becomes its name and size.""";
+                --jvm-options are added to each variant's JVM, space-separated; {variant} becomes its name and size.
+                --peer-warm-up-events: the simulator serves this many events (whole answers, at least one) before the
+                first variant of each size is measured.""";
     }
 
     static String now() {

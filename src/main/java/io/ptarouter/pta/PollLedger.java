@@ -65,6 +65,8 @@ public final class PollLedger {
     };
     private final Map<String, Entry> open = new LinkedHashMap<>();
     private final List<Delivery> seenAgain = new ArrayList<>();
+    /** The versions this poll recorded again (kept apart from {@code recent}, whose room is for deliveries). */
+    private final Set<String> refreshed = new HashSet<>();
     private long oldestUnfinished = Long.MAX_VALUE;
     /** The recording under way in the background (none: a completed one), and what it records. */
     private CompletableFuture<Void> recording = NONE;
@@ -101,10 +103,9 @@ public final class PollLedger {
         if (sinks == null) {
             Recorded before = recorded.get(key);
             if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
-                if (before.lastRecorded() < refreshBefore) {
+                if (before.lastRecorded() < refreshBefore && refreshed.add(key)) {
                     // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
                     seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
-                    recent.put(key, DONE_ONLY);
                 }
                 return false;
             }
@@ -191,20 +192,25 @@ public final class PollLedger {
      * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.
      * With {@code inBackground}, and a recorder, the recording is left to it and this returns at once;
      * otherwise this returns once everything is recorded. Either way it first waits for the recording
-     * under way, and throws if that failed (what it held is recorded with this checkpoint or the next).
+     * under way. If that failed, what it held is recorded now, with this checkpoint and on this thread,
+     * and only a failure of this recording is thrown: at most two checkpoints are ever unrecorded.
      */
     Settled checkpoint(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters, Instant now,
                        boolean inBackground) throws Exception {
         // Waited for without the lock, so that the sinks can report meanwhile.
-        awaitRecording();
+        RuntimeException earlier = awaitRecording();
         synchronized (this) {
-            return checkpointNow(newestEventTime, parkBefore, deadLetters, now, inBackground);
+            return checkpointNow(newestEventTime, parkBefore, deadLetters, now, inBackground, earlier);
         }
     }
 
     private Settled checkpointNow(OptionalLong newestEventTime, long parkBefore, DeadLetterSink deadLetters,
-                                  Instant now, boolean inBackground) throws Exception {
-        awaitRecording(); // one started since, from another thread (a shutdown recording an abandoned poll)
+                                  Instant now, boolean inBackground, RuntimeException earlier) throws Exception {
+        // One started since, from another thread (a shutdown recording an abandoned poll).
+        RuntimeException failed = awaitRecording();
+        if (failed != null) {
+            earlier = failed;
+        }
         List<Failure> toPark = new ArrayList<>();
         for (Entry entry : open.values()) {
             for (Failure failure : entry.failures.values()) {
@@ -252,7 +258,7 @@ public final class PollLedger {
             watermark = OptionalLong.of(oldestUnfinished == Long.MAX_VALUE ? newestEventTime.getAsLong()
                     : Math.min(newestEventTime.getAsLong(), oldestUnfinished - 1));
         }
-        if (inBackground && recorder != null && watermark.isEmpty()) {
+        if (inBackground && recorder != null && watermark.isEmpty() && earlier == null) {
             recording = CompletableFuture.runAsync(() -> store.commit(stream, deliveries, OptionalLong.empty()), recorder);
             recordingRows = deliveries;
         } else {
@@ -261,12 +267,15 @@ public final class PollLedger {
             } catch (RuntimeException e) {
                 // The open entries stay, and are recorded with the next checkpoint; so is what was carried.
                 unrecorded.addAll(carried);
+                if (earlier != null && earlier != e) {
+                    e.addSuppressed(earlier);
+                }
                 throw e;
             }
         }
         // What is recorded (or being recorded) leaves the open entries; a bounded memory of it covers an
-        // answer that repeats itself.
-        for (Delivery delivery : deliveries) {
+        // answer that repeats itself. (What was carried is there already, or known as done before the poll.)
+        for (Delivery delivery : deliveries.subList(carried.size(), deliveries.size())) {
             if (delivery.sink().equals(DeliveryStore.DONE)) {
                 recent.put(delivery.key(), DONE_ONLY); // shared: most versions end done, and need no set of their own
             } else {
@@ -285,16 +294,16 @@ public final class PollLedger {
 
     /**
      * Waits for the recording under way, if any. If it failed, what it held is kept for the next
-     * checkpoint (its open entries are gone already) and the failure is thrown, as a checkpoint that
-     * recorded on its own thread would throw it.
+     * commit (its open entries are gone already) and the failure is returned.
      */
-    private void awaitRecording() {
+    private RuntimeException awaitRecording() {
         CompletableFuture<Void> pending;
         synchronized (this) {
             pending = recording;
         }
         try {
             pending.join();
+            return null;
         } catch (CompletionException e) {
             synchronized (this) {
                 if (recording == pending) {
@@ -303,7 +312,7 @@ public final class PollLedger {
                     recordingRows = List.of();
                 }
             }
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            return e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
 

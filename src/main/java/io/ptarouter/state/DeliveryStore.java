@@ -22,7 +22,10 @@ public interface DeliveryStore extends Watermarks, AutoCloseable {
     record Delivery(String key, String sink, long eventTimeMillis) {
     }
 
-    /** What was recorded of one event version: the sinks that have it, and when it was last recorded (epoch ms). */
+    /**
+     * What was recorded of one event version: the sinks that have it, and when it was last recorded
+     * (epoch ms); for a version recorded as done, when it was last recorded as done.
+     */
     record Recorded(Set<String> sinks, long lastRecorded) {
     }
 

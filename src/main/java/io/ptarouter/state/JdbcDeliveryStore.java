@@ -192,14 +192,20 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
     }
 
-    /** Two records of one version as one: every sink either names, and the later time. */
+    /**
+     * Two records of one version as one: every sink either names, and the later time, but that of a
+     * record saying done if only one of them does: it is that record retention must not forget.
+     */
     private static Recorded fold(Recorded a, Recorded b) {
         Set<String> sinks = a.sinks();
         if (!sinks.containsAll(b.sinks())) {
             sinks = new HashSet<>(sinks);
             sinks.addAll(b.sinks());
         }
-        return new Recorded(sinks, Math.max(a.lastRecorded(), b.lastRecorded()));
+        boolean aDone = a.sinks().contains(DONE);
+        long time = aDone == b.sinks().contains(DONE) ? Math.max(a.lastRecorded(), b.lastRecorded())
+                : aDone ? a.lastRecorded() : b.lastRecorded();
+        return new Recorded(sinks, time);
     }
 
     @Override
@@ -325,6 +331,10 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             if (tableExists(connection, FORMER_TABLE)) {
                 // H2 commits the copy with the DROP; a crash between the two copies it again on the next
                 // open, and a version recorded twice is still one version.
+                if (dialect.lockFormerTable != null) {
+                    // An instance of an earlier build still running commits nothing between the copy and the drop.
+                    statement.execute(dialect.lockFormerTable);
+                }
                 for (String sql : MIGRATE) {
                     statement.execute(sql);
                 }
@@ -358,6 +368,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 new String[] {"CREATE INDEX IF NOT EXISTS pta_delivery_log_stream_time ON pta_delivery_log (stream, event_time)"},
                 // CREATE TABLE IF NOT EXISTS fails on a concurrent one: two instances starting together take turns.
                 "SELECT pg_advisory_xact_lock(7310541923)",
+                "LOCK TABLE pta_delivery IN ACCESS EXCLUSIVE MODE",
                 // PostgreSQL's commit already waits for its log to reach the disk (synchronous_commit).
                 null),
         H2("H2",
@@ -368,6 +379,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 // No index: H2 copies every page a commit changes; a poll's one read and one expiry scan the log.
                 new String[0],
                 null,
+                // An embedded file has one process.
+                null,
                 // With WRITE_DELAY 0 a commit is written to the file but not forced: this survives a power cut too.
                 "CHECKPOINT SYNC");
 
@@ -375,13 +388,16 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         final String raiseWatermark;
         final String[] schema;
         final String schemaLock;
+        final String lockFormerTable;
         final String forceToDisk;
 
-        Dialect(String product, String raiseWatermark, String[] schema, String schemaLock, String forceToDisk) {
+        Dialect(String product, String raiseWatermark, String[] schema, String schemaLock, String lockFormerTable,
+                String forceToDisk) {
             this.product = product;
             this.raiseWatermark = raiseWatermark;
             this.schema = schema;
             this.schemaLock = schemaLock;
+            this.lockFormerTable = lockFormerTable;
             this.forceToDisk = forceToDisk;
         }
 

@@ -91,17 +91,32 @@ class PollLedgerTest {
     }
 
     @Test
-    void whatABackgroundRecordingFailedToRecordGoesWithTheNextCheckpoint() throws Exception {
-        FailingOnceStore failing = new FailingOnceStore(store);
+    void whatABackgroundRecordingFailedToRecordIsRecordedByTheNextCheckpointOnItsOwnThread() throws Exception {
+        FailingStore failing = new FailingStore(store, 1);
         PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
         deliver(ledger, 0, 50);
         ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
         deliver(ledger, 50, 80);
 
-        // The next checkpoint reports the failure, as a recording on its own thread would have.
+        // The next checkpoint, due in the background, records both at once instead: never more than two unrecorded.
+        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+
+        assertThat(store.deliveredSince(STREAM, 0)).hasSize(80);
+        assertThat(failing.commits.get()).isEqualTo(2);
+    }
+
+    @Test
+    void whenRecordingFailsAgainTheCheckpointFailsAndThePollsEndStillRecordsEverything() throws Exception {
+        FailingStore failing = new FailingStore(store, 2);
+        PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
+        deliver(ledger, 0, 50);
+        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+        deliver(ledger, 50, 80);
+
         assertThatThrownBy(() -> ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("the database is away");
+                .hasMessage("the database is away")
+                .satisfies(e -> assertThat(e.getSuppressed()).as("the first failure, kept").hasSize(1));
         assertThat(store.deliveredSince(STREAM, 0)).isEmpty();
 
         // The poll's end (or its abort) records all of it, and only then moves the watermark.
@@ -185,17 +200,19 @@ class PollLedgerTest {
         }
     }
 
-    /** The real store, whose first commit fails as a database that went away would. */
-    private static final class FailingOnceStore extends ForwardingStore {
-        private final AtomicInteger commits = new AtomicInteger();
+    /** The real store, whose first commits fail as a database that went away would. */
+    private static final class FailingStore extends ForwardingStore {
+        final AtomicInteger commits = new AtomicInteger();
+        private final int failures;
 
-        FailingOnceStore(DeliveryStore store) {
+        FailingStore(DeliveryStore store, int failures) {
             super(store);
+            this.failures = failures;
         }
 
         @Override
         public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
-            if (commits.getAndIncrement() == 0) {
+            if (commits.getAndIncrement() < failures) {
                 throw new IllegalStateException("the database is away");
             }
             super.commit(stream, deliveries, watermark);

@@ -149,6 +149,18 @@ class JdbcDeliveryStoreTest {
         }
 
         @Test
+        void aVersionRecordedAsDoneIsTimedByItsDoneRecord() {
+            JdbcDeliveryStore store = open();
+            store.commit(STREAM, List.of(new Delivery(key(1), DeliveryStore.DONE, 100)), OptionalLong.empty());
+            clock.advance(Duration.ofDays(4));
+            // A sink's own record made later (another instance, say) does not stand for the done one.
+            store.commit(STREAM, List.of(new Delivery(key(1), "file", 100)), OptionalLong.empty());
+
+            assertThat(store.deliveredSince(STREAM, 0).get(key(1)))
+                    .isEqualTo(new DeliveryStore.Recorded(Set.of(DeliveryStore.DONE, "file"), START.toEpochMilli()));
+        }
+
+        @Test
         void aCommitThatFailsHalfwayLeavesNeitherItsDeliveriesNorItsWatermark() {
             JdbcDeliveryStore store = open();
             store.commit(STREAM, List.of(new Delivery(key(0), "file", 10)), OptionalLong.of(10));

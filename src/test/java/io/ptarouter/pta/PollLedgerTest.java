@@ -93,10 +93,7 @@ class PollLedgerTest {
     @Test
     void whatABackgroundRecordingFailedToRecordIsRecordedByTheNextCheckpointOnItsOwnThread() throws Exception {
         FailingStore failing = new FailingStore(store, 1);
-        PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
-        deliver(ledger, 0, 50);
-        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
-        deliver(ledger, 50, 80);
+        PollLedger ledger = afterAFailedBackgroundRecording(failing);
 
         // The next checkpoint, due in the background, records both at once instead: never more than two unrecorded.
         ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
@@ -107,11 +104,7 @@ class PollLedgerTest {
 
     @Test
     void whenRecordingFailsAgainTheCheckpointFailsAndThePollsEndStillRecordsEverything() throws Exception {
-        FailingStore failing = new FailingStore(store, 2);
-        PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
-        deliver(ledger, 0, 50);
-        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
-        deliver(ledger, 50, 80);
+        PollLedger ledger = afterAFailedBackgroundRecording(new FailingStore(store, 2));
 
         assertThatThrownBy(() -> ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true))
                 .isInstanceOf(IllegalStateException.class)
@@ -151,6 +144,15 @@ class PollLedgerTest {
         // Once: the retention then forgets the first record and keeps the second.
         assertThat(store.expire(STREAM, 2, clock.instant().minus(Duration.ofDays(1)))).isEqualTo(1);
         assertThat(store.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1));
+    }
+
+    /** A ledger that delivered 50 versions, whose background recording failed, then 30 more. */
+    private PollLedger afterAFailedBackgroundRecording(FailingStore failing) throws Exception {
+        PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
+        deliver(ledger, 0, 50);
+        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+        deliver(ledger, 50, 80);
+        return ledger;
     }
 
     /** Accepts versions {@code from} to {@code to} (exclusive), each delivered by the file sink. */

@@ -3,6 +3,7 @@ package io.ptarouter.pta;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +25,16 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
     private static final int MAX_TEXT = 256;
     /** Compiled once: String.replaceAll would compile it again for every field of every event. */
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+
+    /**
+     * The members of a security event {@link #of} reads, besides {@link #AUDITS}: a reader may hand it only these
+     * (with the same values and node types as the whole tree has) and skip the rest of the event.
+     */
+    public static final Set<String> SECURITY_EVENT_FIELDS = Set.of("id", PtaStream.SECURITY_EVENTS.typeField(), "score",
+            "mStatus", "status", "lastUpdateTime", "createTime");
+    /** Of a security event's audits, {@link #of} reads only the first one's {@link #AUDIT_ACCOUNT}. */
+    public static final String AUDITS = "audits";
+    public static final String AUDIT_ACCOUNT = "account";
 
     public static EventMetadata of(PtaStream stream, JsonNode event) {
         if (event == null || !event.isObject()) {
@@ -148,7 +159,7 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
     /** The account the event is about, for people reading a subject line; absent is fine. */
     private static String account(PtaStream stream, JsonNode event) {
         JsonNode account = stream == PtaStream.SECURITY_EVENTS
-                ? event.path("audits").path(0).path("account")
+                ? event.path(AUDITS).path(0).path(AUDIT_ACCOUNT)
                 : firstPresent(event, "account", "riskAccount");
         if (account == null || account.isMissingNode() || account.isNull()) {
             return null;

@@ -1,17 +1,29 @@
 package io.ptarouter.pta;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * One event of a PTA answer as the reader splits it: its parsed tree, for classification, and its
- * JSON text exactly as PTA sent it, which the envelope carries without writing the tree out again.
- * {@code text} is null where it cannot be passed on as it is (a line break between its tokens
- * would split an NDJSON line); the envelope then holds the tree, written out.
+ * One event of a PTA answer as a reader splits it: what classification reads, and the event's JSON
+ * text exactly as PTA sent it, which the envelope carries without writing a tree out again.
+ *
+ * @param fields where {@code text} is kept, only the members {@link EventMetadata} reads (the
+ *               security events reader skips the rest of the event without building it); otherwise
+ *               the whole event
+ * @param text   the event as PTA sent it, on one line; null where it cannot be passed on as it is
+ *               (a line break between its tokens would split an NDJSON line), and then the envelope
+ *               holds {@code fields}, the whole event, written out
  */
-public record PtaEvent(JsonNode tree, String text) {
+public record PtaEvent(JsonNode fields, String text) {
+
+    /** The whole event, for the rare paths that need all of it (a rejected event): its text parsed again. */
+    public JsonNode tree(ObjectMapper json) throws JsonProcessingException {
+        return text == null ? fields : json.readTree(text);
+    }
 
     @Override
     public String toString() {
-        return text != null ? text : tree.toString();
+        return text != null ? text : fields.toString();
     }
 }

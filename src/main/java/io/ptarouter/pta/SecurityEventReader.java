@@ -14,13 +14,17 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Reads the security events answer, a bare JSON array that can hold hundreds of thousands of
  * events, one element at a time: the array is never held in memory. A truncated or malformed
  * answer surfaces as {@link MalformedResponseException} from the iterator, which fails the poll
  * without moving the watermark. Each event comes with its text as PTA sent it ({@link PtaEvent}),
- * taken from the bytes the parser read.
+ * taken from the bytes the parser read, and a tree of only the members classification reads: the
+ * rest of each event is skipped by the parser, not built.
  */
 public final class SecurityEventReader {
 
@@ -89,13 +93,7 @@ public final class SecurityEventReader {
                 } else if (token == null) {
                     throw malformed("the answer ends before the array is closed (truncated)", null);
                 } else {
-                    // Byte offsets, where the parser reads UTF-8 bytes (-1 where it decoded another encoding).
-                    long start = parser.currentTokenLocation().getByteOffset();
-                    JsonNode tree = json.readTree(parser);
-                    long end = parser.currentLocation().getByteOffset();
-                    String text = start < 0 || end < 0 ? null : captured.text(start, end);
-                    captured.release(end);
-                    next = new PtaEvent(tree, text == null || text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0 ? null : text);
+                    next = event(token);
                     count++;
                 }
             } catch (JsonProcessingException e) {
@@ -103,6 +101,91 @@ public final class SecurityEventReader {
             } catch (IOException e) {
                 throw malformed("reading the answer failed: " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * The event starting at {@code token}. Where the parser reads UTF-8 bytes, the event's text is taken from them
+         * and only the members classification reads are built as a tree; the rest is skipped, not built. An event
+         * whose text holds a line break is parsed again from its text, whole: it cannot go on one NDJSON line as it is.
+         */
+        private PtaEvent event(JsonToken token) throws IOException {
+            // Byte offsets, where the parser reads UTF-8 bytes (-1 where it decoded another encoding).
+            long start = parser.currentTokenLocation().getByteOffset();
+            if (start < 0) {
+                return new PtaEvent(json.readTree(parser), null);
+            }
+            JsonNode fields = token == JsonToken.START_OBJECT ? classifiedFields() : value(token);
+            long end = parser.currentLocation().getByteOffset();
+            String text = captured.text(start, end);
+            captured.release(end);
+            if (text == null) {
+                // CapturingInputStream keeps every byte after the last release; only a skip() could lose them.
+                throw new IOException("the bytes of event " + (count + 1) + " were not kept");
+            }
+            if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+                return new PtaEvent(json.readTree(text), null);
+            }
+            return new PtaEvent(fields, text);
+        }
+
+        /** The members of a security event that {@link EventMetadata} reads, from the parser at the event's '{'. */
+        private JsonNode classifiedFields() throws IOException {
+            ObjectNode fields = json.getNodeFactory().objectNode();
+            for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
+                JsonToken token = parser.nextToken();
+                if (EventMetadata.SECURITY_EVENT_FIELDS.contains(name)) {
+                    fields.set(name, value(token));
+                } else if (EventMetadata.AUDITS.equals(name)) {
+                    fields.set(name, token == JsonToken.START_ARRAY ? firstAuditAccount() : value(token));
+                } else {
+                    parser.skipChildren();
+                }
+            }
+            return fields;
+        }
+
+        /** Of the audits array, the first audit with only its account; the other members and audits are skipped. */
+        private JsonNode firstAuditAccount() throws IOException {
+            ArrayNode audits = json.getNodeFactory().arrayNode();
+            JsonToken element = parser.nextToken();
+            if (element == JsonToken.START_OBJECT) {
+                ObjectNode first = audits.addObject();
+                for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
+                    JsonToken token = parser.nextToken();
+                    if (EventMetadata.AUDIT_ACCOUNT.equals(name)) {
+                        first.set(name, value(token));
+                    } else {
+                        parser.skipChildren();
+                    }
+                }
+                element = parser.nextToken();
+            } else if (element != JsonToken.END_ARRAY && element != null) {
+                audits.add(value(element));
+                element = parser.nextToken();
+            }
+            while (element != JsonToken.END_ARRAY && element != null) {
+                parser.skipChildren();
+                element = parser.nextToken();
+            }
+            return audits;
+        }
+
+        /** The value at {@code token} as the node the whole tree would hold (the mapper's float and number settings). */
+        private JsonNode value(JsonToken token) throws IOException {
+            JsonNodeFactory nodes = json.getNodeFactory();
+            return switch (token) {
+                case VALUE_STRING -> nodes.textNode(parser.getText());
+                case VALUE_NUMBER_INT -> switch (parser.getNumberType()) {
+                    case INT -> nodes.numberNode(parser.getIntValue());
+                    case LONG -> nodes.numberNode(parser.getLongValue());
+                    default -> nodes.numberNode(parser.getBigIntegerValue());
+                };
+                case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDecimalValue());
+                case VALUE_TRUE, VALUE_FALSE -> nodes.booleanNode(token == JsonToken.VALUE_TRUE);
+                case VALUE_NULL -> nodes.nullNode();
+                // objects and arrays (an account given as an object, an event that is an array): the whole value
+                default -> json.readTree(parser);
+            };
         }
 
         private JsonToken nextToken() throws IOException {

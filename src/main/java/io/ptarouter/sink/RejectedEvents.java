@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.ptarouter.pta.Poll;
 import io.ptarouter.pta.PollTracker;
+import io.ptarouter.pta.PtaEvent;
 import io.ptarouter.pta.PtaJson;
 import io.ptarouter.routing.EventClassifier;
 
@@ -32,7 +33,8 @@ public final class RejectedEvents {
         poll.markRejected();
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String reason = cause == null ? "unknown" : cause.getMessage();
-        JsonNode event = exchange.getProperty(EventClassifier.RAW_EVENT, JsonNode.class);
+        PtaEvent raw = exchange.getProperty(EventClassifier.RAW_EVENT, PtaEvent.class);
+        JsonNode event = raw == null ? null : raw.tree(json);
         String id = event != null && event.path("id").isValueNode() ? event.path("id").asText() : "(no id)";
         if (id.length() > 64 || id.chars().anyMatch(Character::isISOControl)) {
             id = "(unprintable id)";

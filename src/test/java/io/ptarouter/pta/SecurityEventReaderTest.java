@@ -16,10 +16,14 @@ import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /** The events of an answer, each with its text exactly as PTA sent it where it can go on one line. */
 class SecurityEventReaderTest {
 
     private final CamelContext camel = new DefaultCamelContext();
+    private final ObjectMapper json = PtaJson.mapper();
 
     @AfterEach
     void close() throws Exception {
@@ -44,8 +48,9 @@ class SecurityEventReaderTest {
         List<PtaEvent> events = read("[" + first + " ,\t" + second + "]");
 
         assertThat(events).extracting(PtaEvent::text).containsExactly(first, second);
-        assertThat(events.get(0).tree().path("user").asText()).isEqualTo("Zoë 管理员");
-        assertThat(events.get(1).tree().path("id").asText()).isEqualTo("b");
+        assertThat(events.get(0).tree(json).path("user").asText()).isEqualTo("Zoë 管理员");
+        assertThat(events.get(0).fields().path("score").decimalValue()).isEqualByComparingTo("12.50");
+        assertThat(events.get(1).fields().path("id").asText()).isEqualTo("b");
     }
 
     @Test
@@ -81,5 +86,65 @@ class SecurityEventReaderTest {
         assertThat(events.next().text()).isEqualTo("{\"id\":\"a\"}");
         assertThatThrownBy(events::hasNext).isInstanceOf(MalformedResponseException.class)
                 .hasMessageContaining("after 1 events");
+    }
+
+    @Test
+    void onlyTheMembersClassificationReadsAreBuiltTheRestIsSkipped() throws Exception {
+        String event = "{\"id\":\"e1\",\"type\":\"SuspectedCredentialsTheft\",\"score\":\"80\",\"mStatus\":\"OPEN\","
+                       + "\"createTime\":1700000000000,\"lastUpdateTime\":1700000500000,\"station\":{\"deep\":[1,[2,{\"x\":3}]]},"
+                       + "\"audits\":[{\"user\":\"u\",\"account\":{\"accountAsStr\":\"root@db\",\"extra\":[1]},\"cmd\":\"ls\"},"
+                       + "{\"account\":\"second\"},{\"account\":\"third\"}],\"reason\":\"r\"}";
+
+        PtaEvent read = read("[" + event + "]").get(0);
+
+        assertThat(read.text()).isEqualTo(event);
+        assertThat(read.fields()).isEqualTo(json.readTree("{\"id\":\"e1\",\"type\":\"SuspectedCredentialsTheft\",\"score\":\"80\","
+                + "\"mStatus\":\"OPEN\",\"createTime\":1700000000000,\"lastUpdateTime\":1700000500000,"
+                + "\"audits\":[{\"account\":{\"accountAsStr\":\"root@db\",\"extra\":[1]}}]}"));
+        assertThat(read.tree(json)).isEqualTo(json.readTree(event));
+    }
+
+    /**
+     * Classification reads the same from the members the reader builds as from the whole event, for every shape PTA
+     * versions and hostile input give those members, or rejects both with the same reason.
+     */
+    @Test
+    void classificationOfTheFieldsIsThatOfTheWholeEvent() throws Exception {
+        List<String> events = List.of(
+                "{\"id\":\"a\",\"type\":\"T\",\"score\":29.414062500000004,\"mStatus\":\"open\",\"createTime\":1,\"lastUpdateTime\":2,"
+                + "\"audits\":[{\"account\":{\"name\":\"n\"}}]}",
+                "{\"id\":123456789012345678901234567890,\"type\":\"T\",\"score\":\" 7 \",\"status\":\"closed\",\"createTime\":\"2026-01-01T00:00:00Z\"}",
+                "{\"id\":\"b\",\"type\":\"T\",\"score\":\"high\",\"lastUpdateTime\":1.7e12,\"audits\":[]}",
+                "{\"id\":\"c\",\"type\":\"T\",\"score\":null,\"lastUpdateTime\":\"1700000000000\",\"audits\":{\"account\":\"x\"}}",
+                "{\"id\":\"d\",\"type\":\"T\",\"score\":true,\"lastUpdateTime\":3,\"audits\":[\"x\",{\"account\":\"y\"}]}",
+                "{\"id\":\"e\",\"type\":\"T\",\"lastUpdateTime\":3,\"audits\":[[{\"account\":\"y\"}]],\"audits\":[{\"account\":\"last wins\"}]}",
+                "{\"id\":\"f\",\"id\":\"g\",\"type\":\"T\",\"lastUpdateTime\":3,\"audits\":[{\"account\":\"a\\u0007b\"}]}",
+                "{\"id\":{\"nested\":1},\"type\":\"T\",\"lastUpdateTime\":3}",
+                "{\"id\":[\"a\"],\"type\":\"T\",\"lastUpdateTime\":3}",
+                "{\"id\":\"h\",\"type\":\"T\"}",
+                "{\"id\":\"\",\"type\":\"T\",\"lastUpdateTime\":3}",
+                "{\"type\":\"T\",\"lastUpdateTime\":3}",
+                "{\"id\":\"i\",\"type\":\"T\\u0000\",\"lastUpdateTime\":3}",
+                "{\"id\":\"j\",\"type\":\"T\",\"lastUpdateTime\":\"yesterday\",\"createTime\":5}",
+                "{\"id\":\"k\",\"type\":\"T\",\"lastUpdateTime\":99999999999999999999999,\"audits\":[{\"account\":12}]}",
+                "[1,2]",
+                "\"just text\"",
+                "null");
+
+        List<PtaEvent> read = read("[" + String.join(",", events) + "]");
+
+        assertThat(read).hasSize(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(classify(read.get(i).fields())).as(events.get(i)).isEqualTo(classify(json.readTree(events.get(i))));
+            assertThat(read.get(i).text()).isEqualTo(events.get(i));
+        }
+    }
+
+    private static Object classify(JsonNode event) {
+        try {
+            return EventMetadata.of(PtaStream.SECURITY_EVENTS, event);
+        } catch (InvalidEventException e) {
+            return e.getMessage();
+        }
     }
 }

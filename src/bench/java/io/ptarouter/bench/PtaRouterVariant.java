@@ -23,6 +23,7 @@ import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.support.PropertyBindingSupport;
 import org.apache.camel.util.StringHelper;
 import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.spi.CamelMetricsService;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.EventNotifierSupport;
 import org.apache.camel.support.PluginHelper;
@@ -135,21 +136,34 @@ final class PtaRouterVariant implements Variant {
     }
 
     /**
-     * The camel.main.* settings of application.properties (exchange ids, JMX statistics, ...), applied to this plain
-     * CamelContext as Camel Main applies them to its own, so the benchmark measures the context the app runs.
+     * The camel.main.* and camel.metrics.* settings of application.properties (exchange ids, JMX statistics, the
+     * Micrometer route policy and event notifiers behind /observe/metrics, ...), applied to this plain CamelContext as
+     * Camel Main applies them to its own, so the benchmark measures the context the app runs.
      */
     private static void applyMainSettings(CamelContext context) throws Exception {
         Map<String, Object> settings = new LinkedHashMap<>();
+        Map<String, Object> metrics = new LinkedHashMap<>();
         context.getPropertiesComponent().loadPropertiesAsMap().forEach((key, value) -> {
             String name = key.toString();
             if (name.startsWith("camel.main.")) {
                 settings.put(StringHelper.dashToCamelCase(name.substring("camel.main.".length())), value);
+            } else if (name.startsWith("camel.metrics.")) {
+                metrics.put(StringHelper.dashToCamelCase(name.substring("camel.metrics.".length())), value);
             }
         });
         MainConfigurationProperties main = new MainConfigurationProperties();
         PropertyBindingSupport.build().withCamelContext(context).withTarget(main).withProperties(settings)
                 .withIgnoreCase(true).withRemoveParameters(false).bind();
         DefaultConfigurationConfigurer.configure(context, main);
+        if (Boolean.parseBoolean(String.valueOf(metrics.remove("enabled")))) {
+            // As Camel Main does (BaseMainSupport.setMetricsProperties): the Micrometer service with the settings.
+            CamelMetricsService service = context.getCamelContextExtension().getBootstrapFactoryFinder()
+                    .newInstance("micrometer-prometheus", CamelMetricsService.class)
+                    .orElseThrow(() -> new IllegalStateException("camel-micrometer-prometheus is not on the classpath"));
+            PropertyBindingSupport.build().withCamelContext(context).withTarget(service).withProperties(metrics)
+                    .withIgnoreCase(true).withRemoveParameters(false).bind();
+            context.addService(service, true, true);
+        }
     }
 
     /** Counts events handed to each sink route, the events read, and the end of the poll's own exchange. */

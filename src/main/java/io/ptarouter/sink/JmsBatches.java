@@ -175,8 +175,11 @@ public final class JmsBatches implements Processor, AutoCloseable {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
-            if (uncommittedKeys.add(keyOf(message))) {
+            String key = keyOf(message);
+            if (!uncommittedKeys.contains(key)) {
                 producer.send(destination, message);
+                // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
+                uncommittedKeys.add(key);
             }
             uncommitted.add(message);
             if (uncommitted.size() >= maxInFlight) {

@@ -155,7 +155,9 @@ final class PtaRouterVariant implements Variant {
         PropertyBindingSupport.build().withCamelContext(context).withTarget(main).withProperties(settings)
                 .withIgnoreCase(true).withRemoveParameters(false).bind();
         DefaultConfigurationConfigurer.configure(context, main);
-        if (Boolean.parseBoolean(String.valueOf(metrics.remove("enabled")))) {
+        // Camel Main: on when camel.metrics.enabled says so, or, without it, when any other camel.metrics.* is set.
+        Object enabled = metrics.remove("enabled");
+        if (enabled != null ? Boolean.parseBoolean(enabled.toString()) : !metrics.isEmpty()) {
             // As Camel Main does (BaseMainSupport.setMetricsProperties): the Micrometer service with the settings.
             CamelMetricsService service = context.getCamelContextExtension().getBootstrapFactoryFinder()
                     .newInstance("micrometer-prometheus", CamelMetricsService.class)

@@ -82,13 +82,38 @@ public final class NdjsonFiles implements Processor {
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
         String line = exchange.getMessage().getBody(String.class);
         // The stream name comes from the poll, never from event data, so it cannot steer the path.
-        Path file = directory.resolve(stream + "-" + LocalDate.now(clock) + ".ndjson");
+        LocalDate day = LocalDate.now(clock);
+        Path file = fileOf(stream, day);
         Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger()));
-        if (foundAtEnd.computeIfAbsent(file, this::recover).contains(key)) {
+        Set<String> found = foundAtEnd.get(file);
+        if (found == null) {
+            found = foundAtEnd.computeIfAbsent(file, f -> recoverWithDayBefore(f, fileOf(stream, day.minusDays(1))));
+        }
+        if (found.contains(key)) {
             batch.alreadyWritten(key);
         } else {
             batch.write(file, key, line);
         }
+    }
+
+    private Path fileOf(String stream, LocalDate day) {
+        return directory.resolve(stream + "-" + day + ".ndjson");
+    }
+
+    /**
+     * A day's file first opened by this process: its end, and that of the day before's file unless this process
+     * wrote that one itself. A run that stopped before midnight may have written there, without recording them, the
+     * events this run is about to write again, and left a torn line there.
+     */
+    private Set<String> recoverWithDayBefore(Path file, Path dayBefore) {
+        Set<String> found = recover(file);
+        Set<String> before = foundAtEnd.containsKey(dayBefore) ? Set.of() : recover(dayBefore);
+        if (before.isEmpty()) {
+            return found;
+        }
+        Set<String> both = new HashSet<>(found);
+        both.addAll(before);
+        return both;
     }
 
     /** Cuts a torn last line off and returns the versions of the last lines of the file. */

@@ -92,7 +92,8 @@ public final class EventClassifier implements Processor {
         exchange.setProperty(DELIVERY_KEY, metadata.deliveryKey()); // survives the sinks' header clean-up
         exchange.setProperty(EVENT_TIME_MILLIS, metadata.eventTimeMillis());
         String meta = metadataJson(metadata, severity, eventTime);
-        // The event's text as PTA sent it, not written out again from its tree: the same JSON, for less work.
+        // The event's text as PTA sent it where the reader kept it (the same JSON, for less work); otherwise
+        // (a risk event, an event spread over lines) its whole tree written out on one line.
         String text = read.text() != null ? read.text() : json.writeValueAsString(event);
         // One concatenation: the JDK sizes it exactly and copies each part once.
         message.setBody("{\"metadata\":" + meta + ",\"event\":" + text + "}");

@@ -24,8 +24,11 @@ import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.assertj.core.api.SoftAssertions;
+import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,6 +111,22 @@ class CrashLoopIT {
     private final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
     private final List<String> runs = new ArrayList<>();
     private final Level brokerLogLevel = LogManager.getLogger(BROKER_LOGGER).getLevel();
+
+    /**
+     * A kill cuts the app's connections mid-conversation, and GreenMail's SMTP handler thread then dies with an
+     * uncaught exception: that is the fault injected, not a failure of a wait, which Awaitility by default would
+     * rethrow in whichever wait is running. So no wait of this test catches other threads' exceptions; what the
+     * receivers got is checked at the end.
+     */
+    @BeforeAll
+    static void waitsLeaveOtherThreadsExceptionsAlone() {
+        Awaitility.doNotCatchUncaughtExceptionsByDefault();
+    }
+
+    @AfterAll
+    static void waitsCatchOtherThreadsExceptionsAgain() {
+        Awaitility.catchUncaughtExceptionsByDefault();
+    }
 
     @AfterEach
     void stopEverything() throws Exception {
@@ -469,7 +488,7 @@ class CrashLoopIT {
     private static void awaitPeers(String what, Duration atMost, BooleanSupplier done) {
         try {
             await(what).atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
-                    .dontCatchUncaughtExceptions().until(done::getAsBoolean);
+                    .until(done::getAsBoolean);
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("timed out after " + atMost + " waiting until " + what, e);
         }
@@ -478,11 +497,7 @@ class CrashLoopIT {
     /** Waits for {@code done} at most {@code atMost}; false if it did not come (that is not a failure here). */
     private boolean awaitUpTo(Duration atMost, BooleanSupplier done) {
         try {
-            // A kill cuts the app's connections mid-conversation, and GreenMail's SMTP handler thread then dies
-            // with an uncaught exception: that is the fault injected, not a failure of the wait (Awaitility would
-            // otherwise rethrow it here). What the receivers got is checked at the end.
-            await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
-                    .dontCatchUncaughtExceptions().until(() -> {
+            await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20)).until(() -> {
                 app.requireAlive("delivering");
                 return done.getAsBoolean();
             });

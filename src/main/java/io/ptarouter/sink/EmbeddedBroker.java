@@ -28,6 +28,15 @@ public final class EmbeddedBroker extends ServiceSupport {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
 
+    /**
+     * What the broker keeps of its messages in the heap. An address pages what its consumers have not taken past
+     * MAX_SIZE, and keeps the page it writes, up to PAGE_SIZE, in the heap too. Larger values held up to 90 MB of
+     * messages in a 256 MB app when nothing reads the queue, and G1 then used a whole core (BENCHMARKS.md).
+     */
+    static final long MAX_SIZE = 2L * 1024 * 1024;
+    static final int PAGE_SIZE = 1024 * 1024;
+    static final long GLOBAL_MAX_SIZE = 8L * 1024 * 1024;
+
     private final Path dataDirectory;
     private final int tcpPort;
     private final String queue;
@@ -51,16 +60,19 @@ public final class EmbeddedBroker extends ServiceSupport {
                 .setPagingDirectory(dataDirectory.resolve("paging").toString())
                 // All addresses together keep at most this much of their messages in the heap, and page the rest,
                 // whatever -Xmx is (Artemis' default is half of it, too much in a 256 MB application).
-                .setGlobalMaxSize(32L * 1024 * 1024)
+                .setGlobalMaxSize(GLOBAL_MAX_SIZE)
                 .addAcceptorConfiguration("in-vm", "vm://0")
                 .addQueueConfiguration(QueueConfiguration.of(queue).setRoutingType(RoutingType.ANYCAST).setDurable(true))
                 // Messages a consumer keeps failing on, or that expire, are parked rather than lost; a queue
-                // nobody reads pages to disk past 16 MiB instead of filling the application's heap.
+                // nobody reads pages to disk past MAX_SIZE instead of filling the application's heap.
                 .addAddressSetting("#", new AddressSettings()
                         .setDeadLetterAddress(SimpleString.of("DLQ"))
                         .setExpiryAddress(SimpleString.of("ExpiryQueue"))
-                        .setMaxSizeBytes(16L * 1024 * 1024)
+                        .setMaxSizeBytes(MAX_SIZE)
                         .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
+                        // Artemis keeps the page it is writing in the heap as well, for consumers to read from
+                        // (the default 10 MiB page held about 4,000 of the sink's messages, some 40 MB).
+                        .setPageSizeBytes(PAGE_SIZE)
                         // An address deleted when drained would take its duplicate-detection ids with it.
                         .setAutoDeleteQueues(false)
                         .setAutoDeleteAddresses(false));

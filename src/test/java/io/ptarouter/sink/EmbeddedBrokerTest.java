@@ -1,0 +1,104 @@
+package io.ptarouter.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
+import jakarta.jms.JMSProducer;
+import jakarta.jms.Queue;
+import jakarta.jms.TextMessage;
+
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded broker keeps little of a queue nobody reads in the heap: past its limit the address
+ * pages to disk. Paged messages are as durable as the others: they survive a restart, come back in
+ * order and whole, and duplicate detection still drops a re-send of one of them.
+ */
+class EmbeddedBrokerTest {
+
+    private static final int MESSAGES = 3000;
+
+    @TempDir
+    Path data;
+
+    private EmbeddedBroker broker;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (broker != null) {
+            broker.stop();
+        }
+    }
+
+    @Test
+    void aQueueNobodyReadsPagesPastItsLimitAndGivesEveryMessageBackAfterARestart() throws Exception {
+        String padding = "x".repeat(2000); // each message is several KB in the journal: 3000 are far past the limit
+        broker = start();
+        try (ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory("vm://0");
+             JMSContext jms = connections.createContext(JMSContext.SESSION_TRANSACTED)) {
+            Queue queue = jms.createQueue("q");
+            JMSProducer producer = jms.createProducer();
+            for (int i = 0; i < MESSAGES; i++) {
+                producer.send(queue, message(jms, i, padding));
+                if ((i + 1) % 500 == 0) {
+                    jms.commit();
+                }
+            }
+        }
+        assertThat(pageFiles()).as("page files once the address is past %d bytes", EmbeddedBroker.MAX_SIZE).isNotEmpty();
+
+        broker.stop();
+        broker = start();
+
+        List<String> received = new ArrayList<>();
+        try (ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory("vm://0");
+             JMSContext jms = connections.createContext(JMSContext.AUTO_ACKNOWLEDGE)) {
+            Queue queue = jms.createQueue("q");
+            // A re-send of a message that is on a page now: duplicate detection still knows its id.
+            jms.createProducer().send(queue, message(jms, 7, padding));
+            try (JMSConsumer consumer = jms.createConsumer(queue)) {
+                for (TextMessage next = (TextMessage) consumer.receive(5000); next != null;
+                     next = (TextMessage) consumer.receive(1000)) {
+                    received.add(next.getText());
+                }
+            }
+        }
+        assertThat(received).hasSize(MESSAGES);
+        for (int i = 0; i < MESSAGES; i++) {
+            assertThat(received.get(i)).isEqualTo(i + padding);
+        }
+    }
+
+    private EmbeddedBroker start() throws Exception {
+        EmbeddedBroker started = new EmbeddedBroker(data, 0, "q");
+        started.start();
+        return started;
+    }
+
+    private static TextMessage message(JMSContext jms, int i, String padding) throws Exception {
+        TextMessage message = jms.createTextMessage(i + padding);
+        message.setStringProperty(JmsBatches.DUPLICATE_ID, "security-events/" + i + "/1");
+        return message;
+    }
+
+    private List<Path> pageFiles() throws IOException {
+        Path paging = data.resolve("paging");
+        if (!Files.isDirectory(paging)) {
+            return List.of(); // Artemis makes it when an address first pages
+        }
+        try (Stream<Path> files = Files.walk(paging)) {
+            return files.filter(f -> f.toString().endsWith(".page")).toList();
+        }
+    }
+}

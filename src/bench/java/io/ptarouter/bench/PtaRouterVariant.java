@@ -2,6 +2,7 @@ package io.ptarouter.bench;
 
 import io.ptarouter.config.PtaRouterConfiguration;
 import java.lang.management.ManagementFactory;
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ final class PtaRouterVariant implements Variant {
 
     private static final String NEVER = "0 0 0 1 1 ? 2099";
     private static final String POLL_ROUTE = "poll-security-events";
+    private static final String APPLICATION_PROPERTIES = "application.properties";
 
     /** The sinks switched on, and the one whose deliveries are counted for events/s. */
     private final Set<String> sinks;
@@ -71,7 +73,7 @@ final class PtaRouterVariant implements Variant {
         for (String sink : List.of("file", "jms", "email", "webhook")) {
             p.setProperty("pta.sink." + sink + ".enabled", Boolean.toString(sinks.contains(sink)));
         }
-        context.getPropertiesComponent().setLocation("file:application.properties");
+        context.getPropertiesComponent().setLocation("file:" + APPLICATION_PROPERTIES);
         context.getPropertiesComponent().setOverrideProperties(p);
         applyMainSettings(context);
         new PtaRouterConfiguration().configure(context);
@@ -143,7 +145,14 @@ final class PtaRouterVariant implements Variant {
     private static void applyMainSettings(CamelContext context) throws Exception {
         Map<String, Object> settings = new LinkedHashMap<>();
         Map<String, Object> metrics = new LinkedHashMap<>();
-        context.getPropertiesComponent().loadPropertiesAsMap().forEach((key, value) -> {
+        // Read from the file itself: the properties component of a context not yet started loads its locations only
+        // when a placeholder is first resolved, so loadPropertiesAsMap() here returned nothing and none of these
+        // settings reached the context measured before 2026-11-22 (session 7).
+        Properties file = new Properties();
+        try (Reader reader = Files.newBufferedReader(Path.of(APPLICATION_PROPERTIES))) {
+            file.load(reader);
+        }
+        file.forEach((key, value) -> {
             String name = key.toString();
             if (name.startsWith("camel.main.")) {
                 settings.put(StringHelper.dashToCamelCase(name.substring("camel.main.".length())), value);
@@ -151,6 +160,10 @@ final class PtaRouterVariant implements Variant {
                 metrics.put(StringHelper.dashToCamelCase(name.substring("camel.metrics.".length())), value);
             }
         });
+        if (settings.isEmpty() || metrics.isEmpty()) {
+            throw new IllegalStateException(APPLICATION_PROPERTIES + " holds no camel.main.* or camel.metrics.* settings:"
+                    + " the benchmark would not measure the context the app runs");
+        }
         MainConfigurationProperties main = new MainConfigurationProperties();
         PropertyBindingSupport.build().withCamelContext(context).withTarget(main).withProperties(settings)
                 .withIgnoreCase(true).withRemoveParameters(false).bind();

@@ -1,8 +1,8 @@
 package io.ptarouter.bench;
 
 import io.ptarouter.config.PtaRouterConfiguration;
-import java.lang.management.ManagementFactory;
 import java.io.Reader;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,8 +146,7 @@ final class PtaRouterVariant implements Variant {
         Map<String, Object> settings = new LinkedHashMap<>();
         Map<String, Object> metrics = new LinkedHashMap<>();
         // Read from the file itself: the properties component of a context not yet started loads its locations only
-        // when a placeholder is first resolved, so loadPropertiesAsMap() here returned nothing and none of these
-        // settings reached the context measured before 2026-11-22 (session 7).
+        // when a placeholder is first resolved, so its loadPropertiesAsMap() would return nothing here.
         Properties file = new Properties();
         try (Reader reader = Files.newBufferedReader(Path.of(APPLICATION_PROPERTIES))) {
             file.load(reader);

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -20,15 +22,19 @@ import org.apache.camel.Predicate;
 import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
+import org.apache.camel.health.HealthCheck;
 import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
 import org.quartz.CronExpression;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
 import io.ptarouter.auth.CachedTokenProvider;
 import io.ptarouter.auth.IdentityTokenProvider;
 import io.ptarouter.auth.PvwaTokenProvider;
 import io.ptarouter.auth.Reauthorize;
+import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.pta.HandBackToPoll;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.RiskEventsQuery;
@@ -111,7 +117,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         DeadLetters deadLetters = new DeadLetters(Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter")));
         registry.bind("deadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
-        PollTracker polls = new PollTracker(store, policy, deadLetters, sinkBreakers(settings), clock);
+        SinkBreakers breakers = sinkBreakers(settings);
+        DeliveryHealth health = deliveryHealth(context, settings, breakers, store);
+        PollTracker polls = new PollTracker(store, policy, deadLetters, breakers, health, clock);
         // Stopped after the routes and before the store, which was added first: not a bean of the routes,
         // which Camel would stop with them on the thread its shutdown timeout interrupts.
         context.addService(new ServiceSupport() {
@@ -228,6 +236,43 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.integer("pta.delivery.checkpoint-events", 5000, 1, 1_000_000),
                 settings.duration("pta.delivery.checkpoint-interval", Duration.ofSeconds(1)),
                 settings.duration("pta.delivery.park-after", Duration.ofHours(1)));
+    }
+
+    /**
+     * Readiness checks and gauges for the enabled streams and sinks; Camel's health check registry
+     * finds the checks in the registry, and the gauges are registered once Camel Main's meter registry is there.
+     */
+    private DeliveryHealth deliveryHealth(CamelContext context, Settings settings, SinkBreakers breakers,
+                                          Watermarks watermarks) throws Exception {
+        Map<String, CronExpression> crons = new LinkedHashMap<>();
+        for (String stream : List.of("security-events", "risk-events")) {
+            if (settings.bool("pta." + stream + ".enabled", true)) {
+                crons.put(stream, cron(settings, "pta." + stream + ".cron"));
+            }
+        }
+        Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
+        for (String sink : List.of("file", "jms", "email", "webhook")) {
+            if (settings.bool("pta.sink." + sink + ".enabled", sink.equals("file") || sink.equals("jms"))) {
+                sinks.put(sink, breakers.of(sink));
+            }
+        }
+        DeliveryHealth health = new DeliveryHealth(crons, sinks, new DeliveryHealth.Policy(
+                settings.integer("pta.health.max-missed-polls", 3, 1, 1000),
+                positive(settings, "pta.health.max-owed-age", Duration.ofMinutes(15)),
+                positive(settings, "pta.health.max-breaker-open", Duration.ofMinutes(5))), watermarks, clock);
+        for (HealthCheck check : health.checks()) {
+            context.getRegistry().bind(check.getId(), check);
+        }
+        context.addStartupListener(health);
+        return health;
+    }
+
+    private static Duration positive(Settings settings, String key, Duration defaultValue) {
+        Duration value = settings.duration(key, defaultValue);
+        if (value.isZero() || value.isNegative()) {
+            throw new InvalidConfigurationException(key, "expected a duration above 0, got " + value);
+        }
+        return value;
     }
 
     /** One configuration for every sink's circuit breaker; each sink has its own breaker. */
@@ -402,10 +447,10 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                         settings.secret("pta.sink.webhook.headers"))));
     }
 
-    private static void cron(Settings settings, String key) {
+    private static CronExpression cron(Settings settings, String key) {
         String cron = settings.required(key);
         try {
-            new CronExpression(cron);
+            return new CronExpression(cron);
         } catch (ParseException e) {
             throw new InvalidConfigurationException(key, "not a Quartz cron expression ('" + cron + "'): " + e.getMessage()
                     + "; the fields are seconds minutes hours day-of-month month day-of-week, e.g. '0 * * * * ?'");

@@ -2,6 +2,7 @@ package io.ptarouter.pta;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +69,8 @@ public final class PollLedger {
     /** The versions this poll recorded again (kept apart from {@code recent}, whose room is for deliveries). */
     private final Set<String> refreshed = new HashSet<>();
     private long oldestUnfinished = Long.MAX_VALUE;
+    /** Per sink, the versions this poll's checkpoints left owed to it: what the next poll reads again for it. */
+    private final Map<String, Integer> owedBySink = new HashMap<>();
     /** The recording under way in the background (none: a completed one), and what it records. */
     private CompletableFuture<Void> recording = NONE;
     private List<Delivery> recordingRows = List.of();
@@ -247,6 +250,8 @@ public final class PollLedger {
                 for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
                     if (outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED) {
                         deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
+                    } else {
+                        owedBySink.merge(outcome.getKey(), 1, Integer::sum);
                     }
                 }
                 owed++;
@@ -319,6 +324,11 @@ public final class PollLedger {
     /** The oldest event time some sink still owes, if any: the watermark must stay below it. */
     synchronized OptionalLong oldestUnfinished() {
         return oldestUnfinished == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(oldestUnfinished);
+    }
+
+    /** Per sink, how many versions this poll left owed to it so far (a sink that owes none is absent). */
+    synchronized Map<String, Integer> owedBySink() {
+        return Map.copyOf(owedBySink);
     }
 
     private Set<String> recordedSinks(String key) {

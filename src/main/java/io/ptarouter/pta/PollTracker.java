@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
@@ -56,6 +57,7 @@ public final class PollTracker {
     private final PollLedger.DeadLetterSink deadLetters;
     private final SinkBreakers breakers;
     private final Clock clock;
+    private final DeliveryHealth health;
     private volatile Optional<MeterRegistry> meters;
     /** The polls started and not yet finished: a shutdown records what they delivered. */
     private final Set<Poll> inFlight = ConcurrentHashMap.newKeySet();
@@ -71,8 +73,9 @@ public final class PollTracker {
             });
 
     public PollTracker(DeliveryStore store, Policy policy, PollLedger.DeadLetterSink deadLetters, SinkBreakers breakers,
-                       Clock clock) {
+                       DeliveryHealth health, Clock clock) {
         this.store = store;
+        this.health = health;
         this.breakers = breakers;
         this.policy = policy;
         this.deadLetters = deadLetters;
@@ -97,6 +100,7 @@ public final class PollTracker {
         Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers, recorder, refreshBefore));
         inFlight.add(poll);
         exchange.setProperty(Poll.PROPERTY, poll);
+        health.pollStarted(pta.id());
     }
 
     /** Sets {@value #ACCEPTED}: false when every sink chosen for this version already has it. */
@@ -199,6 +203,7 @@ public final class PollTracker {
         if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
             // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
             checkpoint(poll, OptionalLong.empty());
+            health.pollFailed(stream, "stopped with pages left unread (shutting down)", poll.ledger().owedBySink());
             LOG.warn("{} poll stopped after {} events with pages left unread (shutting down); watermark stays at {}",
                     stream, poll.received(), describe(store.get(stream)));
             return;
@@ -220,6 +225,7 @@ public final class PollTracker {
             count(registry, "pta.events", stream, "outcome", "parked", poll.parked());
             count(registry, "pta.polls", stream, "result", "ok", 1);
         });
+        health.pollSucceeded(stream, store.get(stream), poll.ledger().owedBySink());
         String owed = settled.owed() == 0 && poll.ledger().oldestUnfinished().isEmpty() ? ""
                 : "; some sinks still owe events from " + describe(poll.ledger().oldestUnfinished()) + ", read again next poll";
         LOG.info("polled {} {} in {} ms: {} new, {} already delivered, {} below minimum score, {} rejected, "
@@ -244,6 +250,7 @@ public final class PollTracker {
             LOG.error("{} poll: recording what was delivered failed too: {}", stream, e.getMessage());
         }
         meters(exchange).ifPresent(registry -> count(registry, "pta.polls", stream, "result", "failed", 1));
+        health.pollFailed(stream, reason, poll.ledger().owedBySink());
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
                 stream, poll.received(), poll.elapsedMillis(), reason, describe(store.get(stream)));
     }

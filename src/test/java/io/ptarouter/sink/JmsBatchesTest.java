@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.PtaStream;
 import io.ptarouter.routing.EventClassifier;
@@ -57,7 +59,10 @@ class JmsBatchesTest {
     private PollTracker tracker(DeliveryStore state) {
         return new PollTracker(state, new PollTracker.Policy(Duration.ofMinutes(5), Duration.ofDays(1), 1000,
                 Duration.ofSeconds(1), Duration.ofHours(1)), new DeadLetters(data.resolve("dead-letter")),
-                new SinkBreakers(5, 50, Duration.ofSeconds(30)), Clock.systemUTC());
+                new SinkBreakers(5, 50, Duration.ofSeconds(30)),
+                // no stream or sink tracked: this test looks at what the broker holds, not at readiness
+                new DeliveryHealth(Map.of(), Map.of(), new DeliveryHealth.Policy(3, Duration.ofMinutes(15),
+                        Duration.ofMinutes(5)), state, Clock.systemUTC()), Clock.systemUTC());
     }
 
     @AfterEach

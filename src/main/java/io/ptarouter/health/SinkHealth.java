@@ -1,0 +1,99 @@
+package io.ptarouter.health;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
+/**
+ * What is known of one sink: the events it owes (by the last poll of each stream: not delivered,
+ * not parked, read again by the next poll), since when it owes some, and its circuit breaker. The
+ * sink is in trouble when it has owed events for longer than {@code maxOwedAge}, or when its
+ * breaker has not closed for longer than {@code maxBreakerOpen}.
+ */
+final class SinkHealth {
+
+    private final String sink;
+    private final CircuitBreaker breaker;
+    private final Duration maxOwedAge;
+    private final Duration maxBreakerOpen;
+    private final Map<String, Integer> owedByStream = new HashMap<>();
+    private Instant owedSince;
+    private Instant notClosedSince;
+
+    SinkHealth(String sink, CircuitBreaker breaker, Duration maxOwedAge, Duration maxBreakerOpen, Clock clock) {
+        this.sink = sink;
+        this.breaker = breaker;
+        this.maxOwedAge = maxOwedAge;
+        this.maxBreakerOpen = maxBreakerOpen;
+        breaker.getEventPublisher().onStateTransition(event -> breakerMoved(event.getStateTransition().getToState(), clock.instant()));
+    }
+
+    private synchronized void breakerMoved(CircuitBreaker.State to, Instant now) {
+        if (to == CircuitBreaker.State.CLOSED) {
+            notClosedSince = null;
+        } else if (notClosedSince == null) {
+            // Open, half-open, open again: one stretch of time without a working sink.
+            notClosedSince = now;
+        }
+    }
+
+    /**
+     * What the last poll of {@code stream} left owed to this sink; with {@code complete} false (the
+     * poll failed), it saw only part of what is owed, and only a larger count replaces the last one.
+     */
+    synchronized void owed(String stream, int count, boolean complete, Instant now) {
+        owedByStream.merge(stream, count, complete ? (before, latest) -> latest : Math::max);
+        int total = owedEvents();
+        if (total == 0) {
+            owedSince = null;
+        } else if (owedSince == null) {
+            owedSince = now;
+        }
+    }
+
+    synchronized Optional<String> problem(Instant now) {
+        if (owedSince != null && Duration.between(owedSince, now).compareTo(maxOwedAge) > 0) {
+            return Optional.of(sink + " sink: owes " + owedEvents() + " events and has owed some since " + owedSince
+                               + " (longer than " + maxOwedAge + "); each poll tries them again and they are parked "
+                               + "in the dead-letter store after pta.delivery.park-after");
+        }
+        if (notClosedSince != null && Duration.between(notClosedSince, now).compareTo(maxBreakerOpen) > 0) {
+            return Optional.of(sink + " sink: its circuit breaker has not closed since " + notClosedSince + " (longer than "
+                               + maxBreakerOpen + "), now " + breaker.getState() + ": its calls keep failing");
+        }
+        return Optional.empty();
+    }
+
+    synchronized Map<String, Object> details() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("sink", sink);
+        details.put("owedEvents", owedEvents());
+        if (owedSince != null) {
+            details.put("owedSince", owedSince.toString());
+        }
+        details.put("breaker", breaker.getState().toString());
+        if (notClosedSince != null) {
+            details.put("breakerNotClosedSince", notClosedSince.toString());
+        }
+        return details;
+    }
+
+    synchronized int owedEvents() {
+        return owedByStream.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** 0 closed, 1 half-open (a trial call may pass), 2 open (forced states count as open or closed). */
+    int breakerState() {
+        return switch (breaker.getState()) {
+            case CLOSED, DISABLED, METRICS_ONLY -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN, FORCED_OPEN -> 2;
+        };
+    }
+}

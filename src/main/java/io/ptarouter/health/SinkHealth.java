@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import org.apache.camel.util.TimeUtils;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
@@ -59,13 +61,15 @@ final class SinkHealth {
 
     synchronized Optional<String> problem(Instant now) {
         if (owedSince != null && Duration.between(owedSince, now).compareTo(maxOwedAge) > 0) {
-            return Optional.of(sink + " sink: owes " + owedEvents() + " events and has owed some since " + owedSince
-                               + " (longer than " + maxOwedAge + "); each poll tries them again and they are parked "
-                               + "in the dead-letter store after pta.delivery.park-after");
+            int owed = owedEvents();
+            return Optional.of(sink + " sink: has owed events since " + StreamHealth.text(owedSince) + " (longer than "
+                               + TimeUtils.printDuration(maxOwedAge) + "), " + owed + (owed == 1 ? " event" : " events")
+                               + " now; each poll tries them again, pta.delivery.park-after parks them as dead letters");
         }
         if (notClosedSince != null && Duration.between(notClosedSince, now).compareTo(maxBreakerOpen) > 0) {
-            return Optional.of(sink + " sink: its circuit breaker has not closed since " + notClosedSince + " (longer than "
-                               + maxBreakerOpen + "), now " + breaker.getState() + ": its calls keep failing");
+            return Optional.of(sink + " sink: its circuit breaker has not closed since " + StreamHealth.text(notClosedSince)
+                               + " (longer than " + TimeUtils.printDuration(maxBreakerOpen) + "), now " + breaker.getState()
+                               + ": its calls keep failing");
         }
         return Optional.empty();
     }

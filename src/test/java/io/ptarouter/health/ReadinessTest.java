@@ -96,7 +96,9 @@ class ReadinessTest extends CamelMainTestSupport {
         p.setProperty("pta.auth.password", "s3cret-Passw0rd!");
         p.setProperty("pta.http.max-retries", "0");
         p.setProperty("pta.security-events.cron", "*/1 * * * * ?");
+        // switched off, with a cron that would make it overdue at once if it were watched
         p.setProperty("pta.risk-events.enabled", "false");
+        p.setProperty("pta.risk-events.cron", "*/1 * * * * ?");
         p.setProperty("pta.health.max-missed-polls", "2");
         p.setProperty("pta.health.max-owed-age", "2s");
         p.setProperty("pta.health.max-breaker-open", "2s");
@@ -135,6 +137,7 @@ class ReadinessTest extends CamelMainTestSupport {
         assertThat(check.path("message").asText()).startsWith("security-events: the last ").contains("polls failed")
                 .contains("127.0.0.1:" + pvwaPort);
         assertThat(down.toString()).as("a switched-off stream is never DOWN").doesNotContain("risk-events");
+        assertThat(metrics()).as("nor watched").doesNotContain("stream=\"risk-events\"").doesNotContain("sink=\"jms\"");
         Health live = health("/observe/health/live");
         assertThat(live.status()).isEqualTo(200);
         assertThat(live.body().path("status").asText()).isEqualTo("UP");
@@ -252,10 +255,14 @@ class ReadinessTest extends CamelMainTestSupport {
         throw new AssertionError("no check " + name + " in " + health);
     }
 
+    private String metrics() throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/observe/metrics"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** The value of a gauge in /observe/metrics, as Prometheus reads it. */
     private double gauge(String name, String tag, String value) throws IOException, InterruptedException {
-        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/observe/metrics"))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        String text = metrics();
         Pattern line = Pattern.compile("^" + name + "\\{[^}]*" + tag + "=\"" + value + "\"[^}]*} (\\S+)$", Pattern.MULTILINE);
         Matcher match = line.matcher(text);
         List<String> values = new ArrayList<>();

@@ -37,6 +37,7 @@ import io.ptarouter.auth.Reauthorize;
 import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.pta.HandBackToPoll;
 import io.ptarouter.pta.PollTracker;
+import io.ptarouter.pta.PtaStream;
 import io.ptarouter.pta.RiskEventsQuery;
 import io.ptarouter.pta.RiskPageReader;
 import io.ptarouter.pta.SecurityEventReader;
@@ -245,14 +246,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     private DeliveryHealth deliveryHealth(CamelContext context, Settings settings, SinkBreakers breakers,
                                           Watermarks watermarks) throws Exception {
         Map<String, CronExpression> crons = new LinkedHashMap<>();
-        for (String stream : List.of("security-events", "risk-events")) {
-            if (settings.bool("pta." + stream + ".enabled", true)) {
-                crons.put(stream, cron(settings, "pta." + stream + ".cron"));
+        for (PtaStream stream : PtaStream.values()) {
+            if (settings.bool("pta." + stream.id() + ".enabled", true)) {
+                crons.put(stream.id(), cron(settings, "pta." + stream.id() + ".cron"));
             }
         }
         Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
+        Map<String, Boolean> sinksOnByDefault = Map.of("file", true, "jms", true, "email", false, "webhook", false);
         for (String sink : List.of("file", "jms", "email", "webhook")) {
-            if (settings.bool("pta.sink." + sink + ".enabled", sink.equals("file") || sink.equals("jms"))) {
+            if (settings.bool("pta.sink." + sink + ".enabled", sinksOnByDefault.get(sink))) {
                 sinks.put(sink, breakers.of(sink));
             }
         }

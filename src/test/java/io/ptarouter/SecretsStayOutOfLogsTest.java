@@ -191,9 +191,54 @@ class SecretsStayOutOfLogsTest {
             assertThat(log).doesNotContain(secrets.values().stream().flatMap(SecretsStayOutOfLogsTest::parts).toArray(String[]::new));
         }
 
+        @Test
+        void aStartUpThatCannotReachTheDatabaseNamesItWithoutItsPasswords() throws Exception {
+            Map<String, String> secrets = new LinkedHashMap<>();
+            secrets.put("PTA_STATE_JDBC_URL", "jdbc:postgresql://127.0.0.1:" + closedPort()
+                                              + "/pta?user=pta&password=plant-jdbc-url-password-31&ssl=false");
+            secrets.put("PTA_STATE_PASSWORD", "plant-state-password-32");
+            secrets.put("PTA_AUTH_PASSWORD", "plant-auth-password-33");
+            Map<String, String> env = new LinkedHashMap<>(secrets);
+            env.put("PTA_BASE_URL", "https://pvwa.example.test");
+
+            String log = runToExit(env);
+
+            assertThat(log).contains("pta-router did not start", "cannot open the delivery state at jdbc:postgresql://127.0.0.1:",
+                    "password=***");
+            assertThat(log).doesNotContain(secrets.values().stream().flatMap(SecretsStayOutOfLogsTest::parts).toArray(String[]::new));
+        }
+
         /** Runs io.ptarouter.App from the project folder with {@code env} until its log shows {@code until}; then SIGTERM. */
         private String runUntil(Map<String, String> env, String until) throws Exception {
             Path log = work.resolve("app.log");
+            Process app = start(env, log);
+            try {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    assertThat(app.isAlive()).as("the app is running; its log:%n%s", read(log)).isTrue();
+                    return read(log).contains(until);
+                });
+                app.destroy(); // SIGTERM: the graceful shutdown, the logoff
+                assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the app stopped").isTrue();
+            } finally {
+                app.destroyForcibly();
+            }
+            return read(log);
+        }
+
+        /** Runs io.ptarouter.App, which is expected to fail its start-up and exit by itself. */
+        private String runToExit(Map<String, String> env) throws Exception {
+            Path log = work.resolve("app.log");
+            Process app = start(env, log);
+            try {
+                assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the app exited").isTrue();
+                assertThat(app.exitValue()).as("exit code; the log:%n%s", read(log)).isEqualTo(1);
+            } finally {
+                app.destroyForcibly();
+            }
+            return read(log);
+        }
+
+        private Process start(Map<String, String> env, Path log) throws IOException {
             // the main classes and the dependencies, not the test resources: the app's own log4j2.properties applies
             String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                     .filter(entry -> !entry.endsWith("test-classes")).collect(Collectors.joining(File.pathSeparator));
@@ -212,18 +257,7 @@ class SecretsStayOutOfLogsTest {
             builder.environment().put("PTA_DELIVERY_DEAD_LETTER_DIRECTORY", work.resolve("dead-letter").toString());
             builder.environment().put("PTA_SINK_JMS_EMBEDDED_DATA_DIRECTORY", work.resolve("artemis").toString());
             builder.environment().putIfAbsent("PTA_STATE_JDBC_URL", "jdbc:h2:file:" + work.resolve("state/pta-router"));
-            Process app = builder.start();
-            try {
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                    assertThat(app.isAlive()).as("the app is running; its log:%n%s", read(log)).isTrue();
-                    return read(log).contains(until);
-                });
-                app.destroy(); // SIGTERM: the graceful shutdown, the logoff
-                assertThat(app.waitFor(60, TimeUnit.SECONDS)).as("the app stopped").isTrue();
-            } finally {
-                app.destroyForcibly();
-            }
-            return read(log);
+            return builder.start();
         }
 
         private static String read(Path log) throws IOException {

@@ -50,6 +50,7 @@ class EmbeddingTest {
         context = new DefaultCamelContext();
         Properties p = new Properties();
         p.setProperty("pta.base-url", simulator.baseUrl());
+        p.setProperty("pta.http.allow-plain-http", "true");
         p.setProperty("pta.auth.username", simulator.options().username());
         p.setProperty("pta.auth.password", simulator.options().password());
         p.setProperty("pta.security-events.cron", NEVER);

@@ -56,6 +56,7 @@ final class PtaRouterVariant implements Variant {
         CamelContext context = new DefaultCamelContext();
         Properties p = new Properties();
         p.setProperty("pta.base-url", target.simulatorUrl());
+        p.setProperty("pta.http.allow-plain-http", "true");
         p.setProperty("pta.auth.username", Target.USERNAME);
         p.setProperty("pta.auth.password", Target.PASSWORD);
         p.setProperty("pta.security-events.cron", NEVER);

@@ -59,6 +59,10 @@ public final class IdentityTokenProvider extends CachedTokenProvider {
                 String answer = response.getEntity() == null
                         ? "" : EntityUtils.toString(response.getEntity(), StandardCharsets.UTF_8);
                 int status = response.getCode();
+                if (PvwaResponses.isRedirect(status)) {
+                    throw new LogonException("Identity token request for client '" + clientId + "' at " + tokenUrl + " "
+                                             + PvwaResponses.redirect(response, "pta.auth.identity.token-url"), false);
+                }
                 if (status != 200) {
                     throw new LogonException("Identity token request for client '" + clientId + "' at " + tokenUrl
                                              + " was refused: " + PvwaResponses.describe(json, status, answer),

@@ -2,8 +2,13 @@ package io.ptarouter.auth;
 
 import java.io.IOException;
 
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpResponse;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.ptarouter.transport.Redirects;
 
 /** Reads the error bodies a PVWA or identity tenant answers with, for one-line error messages. */
 final class PvwaResponses {
@@ -30,6 +35,18 @@ final class PvwaResponses {
             detail = "(no error body)";
         }
         return status + " " + oneLine(detail);
+    }
+
+    static boolean isRedirect(int status) {
+        return Redirects.isRedirect(status);
+    }
+
+    /** "answered 307, a redirect to host other.example:8443, which pta-router does not follow ...". */
+    static String redirect(HttpResponse response, String key) {
+        Header location = response.getFirstHeader("Location");
+        return "answered " + response.getCode() + ", a redirect to " + Redirects.target(location == null ? null : location.getValue())
+               + ", which pta-router does not follow (the credentials or the token would go with it); set " + key
+               + " to the address that answers itself";
     }
 
     private static String text(JsonNode node, String name, String alternative) {

@@ -64,6 +64,10 @@ public final class PvwaTokenProvider extends CachedTokenProvider {
                 if (status == 200) {
                     return new Token(token(answer), null);
                 }
+                if (PvwaResponses.isRedirect(status)) {
+                    throw new LogonException("PVWA logon at " + baseUrl + " " + PvwaResponses.redirect(response, "pta.base-url"),
+                            false);
+                }
                 String problem = "PVWA logon as '" + username + "' (" + method + ") at " + baseUrl + " was refused: "
                                  + PvwaResponses.describe(json, status, answer);
                 // 401/403 on logon means the credentials or the method are wrong, not a passing fault.
@@ -93,11 +97,12 @@ public final class PvwaTokenProvider extends CachedTokenProvider {
         HttpPost post = new HttpPost(baseUrl + "/PasswordVault/API/Auth/Logoff");
         post.setHeader("Authorization", token.headerValue());
         try (CloseableHttpClient client = transport.newClient()) {
-            int status = client.execute(post, response -> {
+            String outcome = client.execute(post, response -> {
                 EntityUtils.consume(response.getEntity());
-                return response.getCode();
+                return PvwaResponses.isRedirect(response.getCode())
+                        ? PvwaResponses.redirect(response, "pta.base-url") : "answered " + response.getCode();
             });
-            LOG.info("PVWA logoff of '{}' answered {}", username, status);
+            LOG.info("PVWA logoff of '{}' {}", username, outcome);
         } catch (IOException e) {
             LOG.warn("PVWA logoff of '{}' failed: {}", username, PvwaResponses.oneLine(String.valueOf(e.getMessage())));
         }

@@ -2,7 +2,9 @@ package io.ptarouter.config;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,7 +182,46 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throw new InvalidConfigurationException("pta.base-url",
                     "give the PVWA address only (https://<pvwa-host>), without /PasswordVault");
         }
+        requireTls(settings, "pta.base-url", uri);
         return baseUrl.replaceAll("/+$", "");
+    }
+
+    /**
+     * The logon's password, the client secret and every session token would cross the network in clear
+     * over http: allowed only when pta.http.allow-plain-http says so, and then only to this machine.
+     */
+    private static void requireTls(Settings settings, String key, URI uri) {
+        boolean allowed = settings.bool("pta.http.allow-plain-http", false);
+        if (!"http".equalsIgnoreCase(uri.getScheme())) {
+            return;
+        }
+        if (!allowed) {
+            throw new InvalidConfigurationException(key, "plain http would send the password and the session token in "
+                    + "clear: use https://, or for a PVWA on this machine (loopback) set pta.http.allow-plain-http=true");
+        }
+        if (!isLoopback(uri.getHost())) {
+            throw new InvalidConfigurationException(key, "pta.http.allow-plain-http allows plain http to this machine only "
+                    + "(localhost, 127.0.0.1, ::1), not to host '" + uri.getHost() + "': use https://");
+        }
+    }
+
+    /** By name or literal address only: a DNS answer could change after start-up. */
+    private static boolean isLoopback(String host) {
+        if (host == null) {
+            return false;
+        }
+        if (host.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (!literal.contains(":") && !literal.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(literal).isLoopbackAddress(); // a literal: no lookup
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static TransportSettings ptaTransportSettings(Settings settings) {
@@ -199,7 +240,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String mode = settings.oneOf("pta.auth.mode", "pvwa", "pvwa", "identity");
         if (mode.equals("identity")) {
             String tokenUrl = settings.required("pta.auth.identity.token-url");
-            parseUri("pta.auth.identity.token-url", tokenUrl);
+            requireTls(settings, "pta.auth.identity.token-url", parseUri("pta.auth.identity.token-url", tokenUrl));
             String clientSecret = settings.secret("pta.auth.identity.client-secret");
             if (clientSecret.isEmpty()) {
                 throw new InvalidConfigurationException("pta.auth.identity.client-secret", "a value is required");

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.support.DefaultMessage;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
@@ -25,6 +26,7 @@ import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
+import io.ptarouter.transport.Redirects;
 
 /**
  * Starts and ends polls, and keeps their account of delivery: an event version is accepted unless
@@ -237,7 +239,7 @@ public final class PollTracker {
     public void abort(Exchange exchange) {
         Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String reason = cause == null ? "unknown error" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        String reason = cause == null ? "unknown error" : reason(cause);
         if (poll == null) {
             LOG.error("poll failed before it started: {}", reason);
             return;
@@ -254,6 +256,19 @@ public final class PollTracker {
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
                 stream, poll.received(), poll.elapsedMillis(), reason, describe(store.get(stream)));
     }
+    /** Camel's own text has the whole Location of a redirect, whose query may carry the other server's secret. */
+    private static String reason(Throwable cause) {
+        if (cause instanceof HttpOperationFailedException http) {
+            String uri = http.getUri() == null ? "" : " invoking " + http.getUri().replaceFirst("\\?.*", "");
+            String redirect = Redirects.isRedirect(http.getStatusCode())
+                    ? ", a redirect to " + Redirects.target(http.getRedirectLocation()) + ", which pta-router does not follow"
+                    : "";
+            return "HttpOperationFailedException: HTTP operation failed" + uri + " with statusCode: " + http.getStatusCode()
+                   + redirect;
+        }
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+
     /**
      * A shutdown that timed out abandons the poll in flight without running its error handler: what
      * its sinks accepted is recorded here, once the routes are stopped and before the delivery store

@@ -64,7 +64,10 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
                 .disableCookieManagement()
                 // The routes decide what is retried. HttpClient's own retries would add hidden attempts
                 // (a 503 or 429 once more, after as long as Retry-After says, an hour if it says so).
-                .disableAutomaticRetries();
+                .disableAutomaticRetries()
+                // A redirect would carry the logon's password, the token or a webhook's secret header to
+                // wherever the Location points: a 3xx answer is returned to the caller, who reports it.
+                .disableRedirectHandling();
         if (proxy != null) {
             builder.setProxy(proxy);
             if (proxyCredentials != null) {

@@ -48,6 +48,14 @@ class ConfigurationValidationTest {
                 bad("pta.base-url", Map.of("pta.base-url", "ftp://x")),
                 bad("pta.base-url", Map.of("pta.base-url", "https://pvwa/PasswordVault")),
                 bad("pta.base-url", Map.of("pta.base-url", "pvwa.example.com")),
+                bad("pta.base-url", Map.of("pta.base-url", "http://pvwa.example.com")),
+                bad("pta.base-url", Map.of("pta.base-url", "http://127.0.0.1:18080")),
+                bad("pta.base-url", Map.of("pta.base-url", "http://pvwa.example.com", "pta.http.allow-plain-http", "true")),
+                bad("pta.base-url", Map.of("pta.base-url", "http://10.0.0.7", "pta.http.allow-plain-http", "true")),
+                bad("pta.base-url", Map.of("pta.base-url", "http://localhost.example.com", "pta.http.allow-plain-http", "true")),
+                bad("pta.http.allow-plain-http", Map.of("pta.http.allow-plain-http", "yes")),
+                bad("pta.auth.identity.token-url", identity("http://tenant.id.cyberark.cloud/oauth2/platformtoken", "false")),
+                bad("pta.auth.identity.token-url", identity("http://tenant.id.cyberark.cloud/oauth2/platformtoken", "true")),
                 bad("pta.auth.password", Map.of("pta.auth.password", "")),
                 bad("pta.auth.concurrent-session", Map.of("pta.auth.concurrent-session", "yes")),
                 bad("pta.risk-events.page-size", Map.of("pta.risk-events.page-size", "5000")),
@@ -87,6 +95,12 @@ class ConfigurationValidationTest {
                 bad("pta.http.max-retry-delay", Map.of("pta.http.max-retry-delay", "-30s")));
     }
 
+    private static Map<String, String> identity(String tokenUrl, String allowPlainHttp) {
+        return Map.of("pta.auth.mode", "identity", "pta.auth.identity.token-url", tokenUrl,
+                "pta.auth.identity.client-id", "pta-router", "pta.auth.identity.client-secret", SECRET,
+                "pta.http.allow-plain-http", allowPlainHttp);
+    }
+
     private static Arguments bad(String key, Map<String, String> settings) {
         return Arguments.of(key, settings);
     }
@@ -97,6 +111,25 @@ class ConfigurationValidationTest {
         assertThatThrownBy(() -> configure(settings))
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("'" + key + "'");
+    }
+
+    @Test
+    void plainHttpIsRefusedSayingWhyAndWhichSettingAllowsItOnLoopback() {
+        assertThatThrownBy(() -> configure(Map.of("pta.base-url", "http://pvwa.example.com")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("'pta.base-url'").hasMessageContaining("in clear")
+                .hasMessageContaining("pta.http.allow-plain-http=true");
+        assertThatThrownBy(() -> configure(Map.of("pta.base-url", "http://pvwa.example.com", "pta.http.allow-plain-http", "true")))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("'pta.base-url'").hasMessageContaining("this machine only")
+                .hasMessageContaining("'pvwa.example.com'");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:18080", "http://localhost:18080", "http://[::1]:18080", "http://127.0.0.2"})
+    void plainHttpToThisMachineIsAcceptedWhenAllowed(String baseUrl) throws Exception {
+        configure(Map.of("pta.base-url", baseUrl, "pta.http.allow-plain-http", "true"));
+        configure(identity("http://127.0.0.1:18443/oauth2/platformtoken", "true"));
     }
 
     @Test

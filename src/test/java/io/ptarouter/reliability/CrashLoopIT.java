@@ -210,6 +210,7 @@ class CrashLoopIT {
         command.addAll(List.of(appJvmOptions.trim().split("\\s+")));
         command.addAll(List.of(
                 "-Dpta.base-url=" + simulator.baseUrl(),
+                "-Dpta.http.allow-plain-http=true",
                 "-Dpta.auth.username=" + USER,
                 "-Dpta.auth.password=" + PASSWORD,
                 "-Dpta.security-events.cron=* * * * * ?",

@@ -99,6 +99,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
     protected Map<String, String> harnessSettings() {
         Map<String, String> s = new HashMap<>();
         s.put("pta.base-url", PVWA.baseUrl());
+        s.put("pta.http.allow-plain-http", "true"); // the fakes listen on loopback over http
         s.put("pta.auth.username", "pta-reader");
         s.put("pta.auth.password", PASSWORD);
         s.put("pta.security-events.cron", NEVER);

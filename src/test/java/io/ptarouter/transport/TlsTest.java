@@ -211,6 +211,7 @@ class TlsTest {
         // by address: the certificates are for 127.0.0.1 (or other.example), not "localhost"
         all.put("pta.base-url", server.getOptions().getHttpDisabled()
                 ? "https://127.0.0.1:" + server.httpsPort() : "http://127.0.0.1:" + server.port());
+        all.put("pta.http.allow-plain-http", "true");
         all.put("pta.auth.password", "s3cret");
         all.put("pta.sink.jms.enabled", "false");
         all.putAll(settings);

@@ -92,6 +92,7 @@ class ReadinessTest extends CamelMainTestSupport {
         Properties p = new Properties();
         p.setProperty("camel.management.port", Integer.toString(management));
         p.setProperty("pta.base-url", "http://127.0.0.1:" + pvwaPort);
+        p.setProperty("pta.http.allow-plain-http", "true");
         p.setProperty("pta.auth.username", "pta-reader");
         p.setProperty("pta.auth.password", "s3cret-Passw0rd!");
         p.setProperty("pta.http.max-retries", "0");

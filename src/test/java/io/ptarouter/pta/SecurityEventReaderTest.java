@@ -142,7 +142,7 @@ class SecurityEventReaderTest {
 
     private static Object classify(JsonNode event) {
         try {
-            return EventMetadata.of(PtaStream.SECURITY_EVENTS, event);
+            return EventMetadata.of(PtaStream.SECURITY_EVENTS, event, Long.MAX_VALUE);
         } catch (InvalidEventException e) {
             return e.getMessage();
         }

@@ -57,7 +57,8 @@ public final class PollLedger {
     /** A version skipped as done that was last recorded before this (epoch ms) is recorded again, so retention keeps it. */
     private final long refreshBefore;
     private Map<String, Recorded> recorded;
-    private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, false) {
+    // In access order: a version the answer keeps repeating stays remembered however many others pass.
+    private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
             return size() > RECENT;
@@ -96,9 +97,16 @@ public final class PollLedger {
         }
     }
 
-    /** False when every sink chosen for this version already has it (an earlier poll, an earlier run). */
+    /**
+     * False when every sink chosen for this version already has it (an earlier poll, an earlier run), or when
+     * this poll accepted it already and has not recorded it yet: an answer that repeats a version delivers it
+     * once. What a sink still owes of it stays in the open entry, and the next poll reads the event again.
+     */
     public synchronized boolean accept(String key, long eventTimeMillis) {
         load(Long.MIN_VALUE);
+        if (open.containsKey(key)) {
+            return false;
+        }
         Set<String> sinks = recent.get(key);
         if (sinks == null) {
             Recorded before = recorded.get(key);
@@ -112,7 +120,7 @@ public final class PollLedger {
         } else if (sinks.contains(DeliveryStore.DONE)) {
             return false;
         }
-        open.computeIfAbsent(key, k -> new Entry(eventTimeMillis));
+        open.put(key, new Entry(eventTimeMillis));
         return true;
     }
 

@@ -99,25 +99,21 @@ public final class PollLedger {
 
     /**
      * False when every sink chosen for this version already has it (an earlier poll, an earlier run), or when
-     * this poll accepted it already and has not recorded it yet: an answer that repeats a version delivers it
-     * once. What a sink still owes of it stays in the open entry, and the next poll reads the event again.
+     * this poll accepted it already (open, or recorded and remembered in {@code recent}): an answer that repeats
+     * a version delivers it once, and a sink that failed with it is not tried again for every copy. What a sink
+     * still owes holds the watermark back, so the next poll reads the event again and that sink gets it then.
      */
     public synchronized boolean accept(String key, long eventTimeMillis) {
         load(Long.MIN_VALUE);
-        if (open.containsKey(key)) {
+        if (open.containsKey(key) || recent.get(key) != null) {
             return false;
         }
-        Set<String> sinks = recent.get(key);
-        if (sinks == null) {
-            Recorded before = recorded.get(key);
-            if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
-                if (before.lastRecorded() < refreshBefore && refreshed.add(key)) {
-                    // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
-                    seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
-                }
-                return false;
+        Recorded before = recorded.get(key);
+        if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
+            if (before.lastRecorded() < refreshBefore && refreshed.add(key)) {
+                // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
+                seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
             }
-        } else if (sinks.contains(DeliveryStore.DONE)) {
             return false;
         }
         open.put(key, new Entry(eventTimeMillis));

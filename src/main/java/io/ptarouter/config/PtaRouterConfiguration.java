@@ -226,8 +226,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         Duration skew = settings.duration("pta.delivery.max-clock-skew", Duration.ofMinutes(5));
         Duration overlap = settings.duration("pta.delivery.overlap", Duration.ofMinutes(5));
         if (skew.compareTo(overlap) > 0) {
-            throw new InvalidConfigurationException("pta.delivery.max-clock-skew", "must not be longer than pta.delivery.overlap ("
-                    + settings.string("pta.delivery.overlap", "5m") + "), or an event that far ahead would move the watermark past events still to come");
+            throw new InvalidConfigurationException("pta.delivery.max-clock-skew", "must not be longer than "
+                    + "pta.delivery.overlap (" + settings.string("pta.delivery.overlap", "5m") + "), or an event that far "
+                    + "ahead would move the watermark past events still to come");
         }
         return skew;
     }

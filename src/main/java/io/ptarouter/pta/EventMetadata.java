@@ -163,8 +163,8 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         }
         if (millis > latestMillis) {
             throw new InvalidEventException("field '" + field + "' is " + quote(node) + " (" + Instant.ofEpochMilli(millis)
-                                            + "), later than now plus the allowed clock skew (" + Instant.ofEpochMilli(latestMillis)
-                                            + ", pta.delivery.max-clock-skew)");
+                                            + "), later than now plus the allowed clock skew ("
+                                            + Instant.ofEpochMilli(latestMillis) + ", pta.delivery.max-clock-skew)");
         }
         return millis;
     }

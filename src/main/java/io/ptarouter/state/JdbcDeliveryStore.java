@@ -15,8 +15,8 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -75,7 +75,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     private static final String SELECT_NEWEST_PLAUSIBLE =
             "SELECT MAX(event_time) FROM pta_delivery_log WHERE stream = ? AND event_time <= ?";
     private static final String DELETE_FUTURE_DELIVERIES = "DELETE FROM pta_delivery_log WHERE stream = ? AND event_time > ?";
-    private static final String SET_WATERMARK_BACK = "UPDATE pta_watermark SET event_time = ? WHERE stream = ? AND event_time > ?";
+    private static final String SET_WATERMARK_BACK =
+            "UPDATE pta_watermark SET event_time = ? WHERE stream = ? AND event_time > ?";
     private static final String DELETE_WATERMARK = "DELETE FROM pta_watermark WHERE stream = ? AND event_time > ?";
     /** pta.delivery.max-clock-skew as application.properties sets it, for the callers that do not say. */
     private static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
@@ -395,9 +396,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 select.setString(1, stream);
                 select.setLong(2, latestMillis);
                 try (ResultSet row = select.executeQuery()) {
-                    long max = row.next() ? row.getLong(1) : 0;
-                    if (!row.wasNull()) {
-                        newest = OptionalLong.of(max);
+                    if (row.next()) {
+                        long max = row.getLong(1);
+                        newest = row.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
                     }
                 }
             }
@@ -407,7 +408,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 delete.setLong(2, latestMillis);
                 forgotten = delete.executeUpdate();
             }
-            try (PreparedStatement repair = connection.prepareStatement(newest.isPresent() ? SET_WATERMARK_BACK : DELETE_WATERMARK)) {
+            String sql = newest.isPresent() ? SET_WATERMARK_BACK : DELETE_WATERMARK;
+            try (PreparedStatement repair = connection.prepareStatement(sql)) {
                 int i = 1;
                 if (newest.isPresent()) {
                     repair.setLong(i++, newest.getAsLong());

@@ -154,7 +154,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.security-events.cron");
         cron(settings, "pta.risk-events.cron");
 
-        registry.bind("eventClassifier", new EventClassifier(severityBands(settings)));
+        registry.bind("eventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
         registry.bind("keepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("rejectedEvents", new RejectedEvents());
@@ -264,7 +264,23 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throw new InvalidConfigurationException("pta.state.jdbc-url",
                     "expected a JDBC URL such as jdbc:h2:file:./data/state/pta-router or jdbc:postgresql://host/db");
         }
-        return JdbcDeliveryStore.open(url, settings.string("pta.state.username", ""), settings.secret("pta.state.password"), clock);
+        return JdbcDeliveryStore.open(url, settings.string("pta.state.username", ""), settings.secret("pta.state.password"), clock,
+                maxClockSkew(settings));
+    }
+
+    /**
+     * How far past this host's clock an event time may lie. An event up to that far ahead moves the watermark
+     * there, and each poll re-reads the overlap before the watermark: a larger skew could skip real events.
+     */
+    private static Duration maxClockSkew(Settings settings) {
+        Duration skew = settings.duration("pta.delivery.max-clock-skew", Duration.ofMinutes(5));
+        Duration overlap = settings.duration("pta.delivery.overlap", Duration.ofMinutes(5));
+        if (skew.compareTo(overlap) > 0) {
+            throw new InvalidConfigurationException("pta.delivery.max-clock-skew", "must not be longer than "
+                    + "pta.delivery.overlap (" + settings.string("pta.delivery.overlap", "5m") + "), or an event that far "
+                    + "ahead would move the watermark past events still to come");
+        }
+        return skew;
     }
 
     private static PollTracker.Policy deliveryPolicy(Settings settings) {

@@ -11,7 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * What routing needs from one PTA event, read leniently where PTA versions differ (numbers sent as
  * strings, {@code status} or {@code mStatus}, {@code account} or {@code riskAccount}) and strictly
- * where delivery depends on it: an event without a usable id, type or time is rejected.
+ * where delivery depends on it: an event without a usable id, type or time is rejected, and so is one
+ * whose time or score cannot be true (a time before 2000 or after {@code latestMillis}, a score outside
+ * 0..100): such a value would move the watermark past every real event, or route a detection as high.
  *
  * @param score   {@code null} when the event has no score or one that is not a number
  * @param version the event time that changes when PTA updates the event in place
@@ -25,6 +27,11 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
     private static final int MAX_TEXT = 256;
     /** Compiled once: String.replaceAll would compile it again for every field of every event. */
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+    /** No PTA event is older: a smaller number is a time in seconds, or no time at all. */
+    private static final long EARLIEST = Instant.parse("2000-01-01T00:00:00Z").toEpochMilli();
+    /** How much of a rejected value a reason quotes: enough to recognise it, never a whole body. */
+    private static final int MAX_QUOTED = 40;
+    private static final Pattern NOT_FINITE = Pattern.compile("(?i)[+-]?(nan|inf|infinity)");
 
     /**
      * The members of a security event {@link #of} reads, besides {@link #AUDITS}: a reader may hand it only these
@@ -36,7 +43,11 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
     public static final String AUDITS = "audits";
     public static final String AUDIT_ACCOUNT = "account";
 
-    public static EventMetadata of(PtaStream stream, JsonNode event) {
+    /**
+     * @param latestMillis the latest event time accepted (epoch ms): now plus the clock skew allowed
+     *                     between this host and the PVWA
+     */
+    public static EventMetadata of(PtaStream stream, JsonNode event, long latestMillis) {
         if (event == null || !event.isObject()) {
             throw new InvalidEventException("the event is not a JSON object but " + kind(event));
         }
@@ -47,18 +58,18 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         long eventTime;
         boolean update;
         if (stream == PtaStream.SECURITY_EVENTS) {
-            Long updated = millis(event, "lastUpdateTime");
-            Long created = millis(event, "createTime");
+            Long updated = millis(event, "lastUpdateTime", latestMillis);
+            Long created = millis(event, "createTime", latestMillis);
             if (updated == null && created == null) {
-                throw new InvalidEventException("field 'lastUpdateTime' (and 'createTime') is missing or not a time");
+                throw new InvalidEventException("field 'lastUpdateTime' (and 'createTime') is missing");
             }
             eventTime = updated != null ? updated : created;
             update = updated != null && created != null && updated > created;
         } else {
-            Long updated = millis(event, "lastUpdateTime");
-            Long detected = millis(event, "detectionTime");
+            Long updated = millis(event, "lastUpdateTime", latestMillis);
+            Long detected = millis(event, "detectionTime", latestMillis);
             if (updated == null && detected == null) {
-                throw new InvalidEventException("field 'detectionTime' is missing or not a time");
+                throw new InvalidEventException("field 'detectionTime' is missing");
             }
             eventTime = updated != null ? updated : detected;
             update = updated != null && detected != null && updated > detected;
@@ -84,17 +95,29 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
             return new ScoreValue(null, null);
         }
         if (node.isNumber()) {
-            return new ScoreValue(node.doubleValue(), null);
+            // doubleValue, not a BigDecimal operation: cheap even for 1e999999 (Infinity, rejected below)
+            return new ScoreValue(inRange(node, node.doubleValue()), null);
         }
         if (node.isTextual()) {
+            String text = node.asText().strip();
             try {
-                double parsed = new BigDecimal(node.asText().strip()).doubleValue();
-                return new ScoreValue(parsed, null);
+                return new ScoreValue(inRange(node, new BigDecimal(text).doubleValue()), null);
             } catch (NumberFormatException e) {
+                if (NOT_FINITE.matcher(text).matches()) {
+                    throw new InvalidEventException("field 'score' is " + quote(node) + ", not a score from 0 to 100");
+                }
                 // fall through: reported below
             }
         }
         return new ScoreValue(null, "score is not a number (" + kind(node) + "), treated as missing");
+    }
+
+    /** A score PTA can send (0..100); anything else, Infinity and NaN too, would route the event by a wrong severity. */
+    private static double inRange(JsonNode node, double score) {
+        if (!(score >= 0 && score <= 100)) {
+            throw new InvalidEventException("field 'score' is " + quote(node) + ", not a score from 0 to 100");
+        }
+        return score;
     }
 
     private static String requiredText(JsonNode event, String field, int maxLength) {
@@ -120,16 +143,41 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         return value;
     }
 
-    private static Long millis(JsonNode event, String field) {
+    /**
+     * The field as epoch ms, or null when it is absent; a value that is there but is no plausible event time
+     * rejects the event, rather than be taken as absent or, past now, move the watermark beyond every real event.
+     */
+    private static Long millis(JsonNode event, String field, long latestMillis) {
         JsonNode node = event.get(field);
-        if (node == null || node.isNull()) {
+        if (node == null || node.isNull() || node.isTextual() && node.asText().isBlank()) {
             return null;
         }
+        Long millis = epochMillis(node);
+        if (millis == null) {
+            throw new InvalidEventException("field '" + field + "' is " + quote(node)
+                                            + ", not a time in epoch milliseconds or ISO-8601");
+        }
+        if (millis < EARLIEST) {
+            throw new InvalidEventException("field '" + field + "' is " + quote(node) + " (" + Instant.ofEpochMilli(millis)
+                                            + "), before 2000: not a PTA event time in epoch milliseconds");
+        }
+        if (millis > latestMillis) {
+            throw new InvalidEventException("field '" + field + "' is " + quote(node) + " (" + Instant.ofEpochMilli(millis)
+                                            + "), later than now plus the allowed clock skew ("
+                                            + Instant.ofEpochMilli(latestMillis) + ", pta.delivery.max-clock-skew)");
+        }
+        return millis;
+    }
+
+    /** The value as epoch ms; null if it is not a time or out of the range of one. */
+    private static Long epochMillis(JsonNode node) {
         if (node.isIntegralNumber()) {
-            return node.longValue();
+            return node.canConvertToLong() ? node.longValue() : null;
         }
         if (node.isNumber()) {
-            return (long) node.doubleValue();
+            // doubleValue, cheap even for 1e999999; longValue of a BigDecimal would expand it to all its digits
+            double value = node.doubleValue();
+            return Double.isFinite(value) && Math.abs(value) < 0x1p62 ? (long) value : null;
         }
         if (node.isTextual()) {
             String text = node.asText().strip();
@@ -139,11 +187,26 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
                 try {
                     return Instant.parse(text).toEpochMilli();
                 } catch (RuntimeException notIso) {
-                    return null;
+                    return null; // not a time, or one too far out for epoch ms (ArithmeticException)
                 }
             }
         }
         return null;
+    }
+
+    /** The value as a reason shows it: short, on one line, whatever PTA sent. */
+    private static String quote(JsonNode node) {
+        if (node.isContainerNode() || node.isBoolean()) {
+            return "a " + kind(node);
+        }
+        String text = node.asText();
+        if (text.length() > MAX_QUOTED) {
+            text = text.substring(0, MAX_QUOTED) + "...";
+        }
+        if (text.chars().anyMatch(Character::isISOControl)) {
+            text = CONTROL.matcher(text).replaceAll("?");
+        }
+        return node.isTextual() ? "'" + text + "'" : text;
     }
 
     private static JsonNode firstPresent(JsonNode event, String... fields) {

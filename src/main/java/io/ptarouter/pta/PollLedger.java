@@ -58,7 +58,8 @@ public final class PollLedger {
     /** A version skipped as done that was last recorded before this (epoch ms) is recorded again, so retention keeps it. */
     private final long refreshBefore;
     private Map<String, Recorded> recorded;
-    private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, false) {
+    // In access order: a version the answer keeps repeating stays remembered however many others pass.
+    private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
             return size() > RECENT;
@@ -99,23 +100,26 @@ public final class PollLedger {
         }
     }
 
-    /** False when every sink chosen for this version already has it (an earlier poll, an earlier run). */
+    /**
+     * False when every sink chosen for this version already has it (an earlier poll, an earlier run), or when
+     * this poll accepted it already (open, or recorded and remembered in {@code recent}): an answer that repeats
+     * a version delivers it once, and a sink that failed with it is not tried again for every copy. What a sink
+     * still owes holds the watermark back, so the next poll reads the event again and that sink gets it then.
+     */
     public synchronized boolean accept(String key, long eventTimeMillis) {
         load(Long.MIN_VALUE);
-        Set<String> sinks = recent.get(key);
-        if (sinks == null) {
-            Recorded before = recorded.get(key);
-            if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
-                if (before.lastRecorded() < refreshBefore && refreshed.add(key)) {
-                    // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
-                    seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
-                }
-                return false;
-            }
-        } else if (sinks.contains(DeliveryStore.DONE)) {
+        if (open.containsKey(key) || recent.get(key) != null) {
             return false;
         }
-        open.computeIfAbsent(key, k -> new Entry(eventTimeMillis));
+        Recorded before = recorded.get(key);
+        if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
+            if (before.lastRecorded() < refreshBefore && refreshed.add(key)) {
+                // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
+                seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
+            }
+            return false;
+        }
+        open.put(key, new Entry(eventTimeMillis));
         return true;
     }
 

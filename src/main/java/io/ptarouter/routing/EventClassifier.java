@@ -1,5 +1,8 @@
 package io.ptarouter.routing;
 
+import java.time.Clock;
+import java.time.Duration;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.camel.Message;
@@ -44,10 +47,15 @@ public final class EventClassifier implements Processor {
     public static final String RAW_EVENT = "ptaRawEvent";
 
     private final SeverityBands bands;
+    private final Clock clock;
+    private final long maxClockSkewMillis;
     private final ObjectMapper json = PtaJson.mapper();
 
-    public EventClassifier(SeverityBands bands) {
+    /** @param maxClockSkew how far past this host's clock an event time may be; a later one is rejected */
+    public EventClassifier(SeverityBands bands, Clock clock, Duration maxClockSkew) {
         this.bands = bands;
+        this.clock = clock;
+        this.maxClockSkewMillis = maxClockSkew.toMillis();
     }
 
     /** Routes call {@link #classify} as a processor: directly, without a bean method call's reflection. */
@@ -67,7 +75,7 @@ public final class EventClassifier implements Processor {
         message.setHeader(STREAM, poll.stream().id());
         EventMetadata metadata;
         try {
-            metadata = EventMetadata.of(poll.stream(), event);
+            metadata = EventMetadata.of(poll.stream(), event, clock.millis() + maxClockSkewMillis);
         } catch (InvalidEventException e) {
             poll.receivedWithoutTime();
             throw e;

@@ -10,11 +10,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -69,6 +71,15 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             "SELECT delivery_key, sink, last_seen FROM pta_delivery_log WHERE stream = ? AND event_time >= ?";
     private static final String INSERT_DELIVERY =
             "INSERT INTO pta_delivery_log (stream, delivery_key, sink, event_time, last_seen) VALUES (?, ?, ?, ?, ?)";
+    private static final String SELECT_FUTURE_WATERMARKS = "SELECT stream, event_time FROM pta_watermark WHERE event_time > ?";
+    private static final String SELECT_NEWEST_PLAUSIBLE =
+            "SELECT MAX(event_time) FROM pta_delivery_log WHERE stream = ? AND event_time <= ?";
+    private static final String DELETE_FUTURE_DELIVERIES = "DELETE FROM pta_delivery_log WHERE stream = ? AND event_time > ?";
+    private static final String SET_WATERMARK_BACK =
+            "UPDATE pta_watermark SET event_time = ? WHERE stream = ? AND event_time > ?";
+    private static final String DELETE_WATERMARK = "DELETE FROM pta_watermark WHERE stream = ? AND event_time > ?";
+    /** pta.delivery.max-clock-skew as application.properties sets it, for the callers that do not say. */
+    private static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
     private static final String EXPIRE =
             "DELETE FROM pta_delivery_log WHERE stream = ? AND event_time < ? AND last_seen < ?";
     /** Shared by every version recorded as done alone, most of them: a read of a million needs no million sets. */
@@ -96,12 +107,19 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         return open(jdbcUrl, username, password, Clock.systemUTC());
     }
 
-    /**
-     * Opens the store at {@code jdbcUrl}, creating its tables if they are missing. An empty
-     * {@code username} or {@code password} means none. Fails at once, naming the URL without its
-     * password, if the database cannot be reached.
-     */
+    /** Opens the store, repairing a watermark more than 5 minutes ahead of {@code clock}. */
     public static JdbcDeliveryStore open(String jdbcUrl, String username, String password, Clock clock) {
+        return open(jdbcUrl, username, password, clock, DEFAULT_MAX_CLOCK_SKEW);
+    }
+
+    /**
+     * Opens the store at {@code jdbcUrl}, creating its tables if they are missing, and repairs a
+     * watermark later than now plus {@code maxClockSkew} (see {@link #repairFutureWatermarks}). An
+     * empty {@code username} or {@code password} means none. Fails at once, naming the URL without
+     * its password, if the database cannot be reached.
+     */
+    public static JdbcDeliveryStore open(String jdbcUrl, String username, String password, Clock clock,
+                                         Duration maxClockSkew) {
         String location = URL_PASSWORD.matcher(jdbcUrl).replaceAll("$1***");
         HikariConfig config = new HikariConfig();
         config.setPoolName("pta-delivery-state");
@@ -137,7 +155,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             Dialect dialect;
             try (Connection connection = pool.getConnection()) {
                 dialect = Dialect.of(connection);
-                createSchema(connection, dialect);
+                createSchema(connection, dialect, clock.millis() + maxClockSkew.toMillis());
             }
             LOG.info("Delivery state at {} ({})", location, dialect.product);
             return new JdbcDeliveryStore(pool, dialect, location, password, clock);
@@ -317,7 +335,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
     }
 
-    private static void createSchema(Connection connection, Dialect dialect) throws SQLException {
+    private static void createSchema(Connection connection, Dialect dialect, long latestMillis) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             if (dialect.schemaLock != null) {
                 statement.execute(dialect.schemaLock);
@@ -340,6 +358,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 }
                 LOG.info("Moved the delivery records of {} to pta_delivery_log", FORMER_TABLE);
             }
+            // Under the schema lock, so that instances starting together repair once.
+            repairFutureWatermarks(connection, latestMillis);
             connection.commit();
             // Also fails here, not at the first commit, if the user may not force H2's file to disk.
             dialect.sync(connection);
@@ -347,6 +367,71 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             rollback(connection, e);
             throw e;
         }
+    }
+
+    /**
+     * A watermark later than {@code latestMillis} (now plus the allowed clock skew) came from an event time no
+     * PTA could send (a build that did not reject them): every poll would ask for events after it, and get none,
+     * for good. It is set back to the newest plausible event time recorded as delivered, which is where the
+     * poll that read the impossible event would have left it: the events PTA updated since are read again,
+     * and what was already delivered is recognised and skipped. "Now" would skip the events missed meanwhile.
+     * With no such record (all expired), the watermark goes, and the next poll starts as a first one
+     * (pta.security-events.initial-lookback). The records of the impossible versions go too: they would never
+     * expire, and are read by every poll.
+     */
+    private static void repairFutureWatermarks(Connection connection, long latestMillis) throws SQLException {
+        Map<String, Long> future = new LinkedHashMap<>();
+        try (PreparedStatement select = connection.prepareStatement(SELECT_FUTURE_WATERMARKS)) {
+            select.setLong(1, latestMillis);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    future.put(rows.getString(1), rows.getLong(2));
+                }
+            }
+        }
+        for (Map.Entry<String, Long> mark : future.entrySet()) {
+            String stream = mark.getKey();
+            OptionalLong newest = OptionalLong.empty();
+            try (PreparedStatement select = connection.prepareStatement(SELECT_NEWEST_PLAUSIBLE)) {
+                select.setString(1, stream);
+                select.setLong(2, latestMillis);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        long max = row.getLong(1);
+                        newest = row.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
+                    }
+                }
+            }
+            int forgotten;
+            try (PreparedStatement delete = connection.prepareStatement(DELETE_FUTURE_DELIVERIES)) {
+                delete.setString(1, stream);
+                delete.setLong(2, latestMillis);
+                forgotten = delete.executeUpdate();
+            }
+            String sql = newest.isPresent() ? SET_WATERMARK_BACK : DELETE_WATERMARK;
+            try (PreparedStatement repair = connection.prepareStatement(sql)) {
+                int i = 1;
+                if (newest.isPresent()) {
+                    repair.setLong(i++, newest.getAsLong());
+                }
+                repair.setString(i++, stream);
+                repair.setLong(i, latestMillis);
+                repair.executeUpdate();
+            }
+            LOG.error("The watermark of {} was {}, later than now plus pta.delivery.max-clock-skew ({}): no poll would "
+                      + "have read another event. {}; {} delivery records of versions from after {} removed",
+                    stream, describe(mark.getValue()), Instant.ofEpochMilli(latestMillis),
+                    newest.isPresent()
+                            ? "Set back to " + describe(newest.getAsLong()) + ", the newest plausible event delivered: "
+                              + "the events PTA updated since are read again"
+                            : "Removed, as no plausible delivery is recorded: the next poll starts as a first one",
+                    forgotten, Instant.ofEpochMilli(latestMillis));
+        }
+    }
+
+    /** An epoch-ms value as a log shows it (any long is within an Instant's range). */
+    private static String describe(long millis) {
+        return Instant.ofEpochMilli(millis) + " (" + millis + " ms)";
     }
 
     /** Whether the table is in the connection's schema; H2 keeps unquoted names in capitals, PostgreSQL in lower case. */

@@ -80,6 +80,8 @@ class ConfigurationValidationTest {
                 bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "99999999999999999999s")),
                 bad("pta.delivery.checkpoint-events", Map.of("pta.delivery.checkpoint-events", "many")),
                 bad("pta.delivery.retention", Map.of("pta.delivery.retention", "1m")),
+                bad("pta.delivery.max-clock-skew", Map.of("pta.delivery.max-clock-skew", "10m")),
+                bad("pta.delivery.max-clock-skew", Map.of("pta.delivery.max-clock-skew", "soon")),
                 bad("pta.state.jdbc-url", Map.of("pta.state.jdbc-url", "postgres://db/x")),
                 bad("pta.sink.breaker.failure-rate", Map.of("pta.sink.breaker.failure-rate", "150")),
                 bad("pta.health.max-missed-polls", Map.of("pta.health.max-missed-polls", "0")),

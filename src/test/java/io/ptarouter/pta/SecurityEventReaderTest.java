@@ -111,14 +111,14 @@ class SecurityEventReaderTest {
     @Test
     void classificationOfTheFieldsIsThatOfTheWholeEvent() throws Exception {
         List<String> events = List.of(
-                "{\"id\":\"a\",\"type\":\"T\",\"score\":29.414062500000004,\"mStatus\":\"open\",\"createTime\":1,\"lastUpdateTime\":2,"
+                "{\"id\":\"a\",\"type\":\"T\",\"score\":29.414062500000004,\"mStatus\":\"open\",\"createTime\":1700000000001,\"lastUpdateTime\":1700000000002,"
                 + "\"audits\":[{\"account\":{\"name\":\"n\"}}]}",
                 "{\"id\":123456789012345678901234567890,\"type\":\"T\",\"score\":\" 7 \",\"status\":\"closed\",\"createTime\":\"2026-01-01T00:00:00Z\"}",
                 "{\"id\":\"b\",\"type\":\"T\",\"score\":\"high\",\"lastUpdateTime\":1.7e12,\"audits\":[]}",
                 "{\"id\":\"c\",\"type\":\"T\",\"score\":null,\"lastUpdateTime\":\"1700000000000\",\"audits\":{\"account\":\"x\"}}",
-                "{\"id\":\"d\",\"type\":\"T\",\"score\":true,\"lastUpdateTime\":3,\"audits\":[\"x\",{\"account\":\"y\"}]}",
-                "{\"id\":\"e\",\"type\":\"T\",\"lastUpdateTime\":3,\"audits\":[[{\"account\":\"y\"}]],\"audits\":[{\"account\":\"last wins\"}]}",
-                "{\"id\":\"f\",\"id\":\"g\",\"type\":\"T\",\"lastUpdateTime\":3,\"audits\":[{\"account\":\"a\\u0007b\"}]}",
+                "{\"id\":\"d\",\"type\":\"T\",\"score\":true,\"lastUpdateTime\":1700000000003,\"audits\":[\"x\",{\"account\":\"y\"}]}",
+                "{\"id\":\"e\",\"type\":\"T\",\"lastUpdateTime\":1700000000003,\"audits\":[[{\"account\":\"y\"}]],\"audits\":[{\"account\":\"last wins\"}]}",
+                "{\"id\":\"f\",\"id\":\"g\",\"type\":\"T\",\"lastUpdateTime\":1700000000003,\"audits\":[{\"account\":\"a\\u0007b\"}]}",
                 "{\"id\":{\"nested\":1},\"type\":\"T\",\"lastUpdateTime\":3}",
                 "{\"id\":[\"a\"],\"type\":\"T\",\"lastUpdateTime\":3}",
                 "{\"id\":\"h\",\"type\":\"T\"}",
@@ -142,7 +142,7 @@ class SecurityEventReaderTest {
 
     private static Object classify(JsonNode event) {
         try {
-            return EventMetadata.of(PtaStream.SECURITY_EVENTS, event);
+            return EventMetadata.of(PtaStream.SECURITY_EVENTS, event, Long.MAX_VALUE);
         } catch (InvalidEventException e) {
             return e.getMessage();
         }

@@ -237,6 +237,49 @@ class JdbcDeliveryStoreTest {
         }
 
         @Test
+        void aWatermarkInTheFutureIsSetBackOnOpenToTheNewestPlausibleDeliveryAndTheFutureRecordsGo() {
+            long year10000 = 253_402_300_800_000L;
+            long newest = START.toEpochMilli() - 500;
+            JdbcDeliveryStore store = open();
+            store.commit(STREAM, List.of(
+                    new Delivery(key(1), DeliveryStore.DONE, START.toEpochMilli() - 1_000),
+                    new Delivery(key(2), "file", newest),
+                    new Delivery(STREAM + "/future/" + year10000, DeliveryStore.DONE, year10000)), OptionalLong.of(year10000));
+            store.commit("risk-events", List.of(), OptionalLong.of(Long.MAX_VALUE));
+            store.commit("other-stream", List.of(new Delivery("o/1/1", "file", 100)), OptionalLong.of(START.toEpochMilli()));
+            store.close();
+            opened.remove(store);
+
+            JdbcDeliveryStore reopened = open();
+
+            assertThat(reopened.get(STREAM)).as("the newest plausible delivery").hasValue(newest);
+            assertThat(reopened.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1), key(2));
+            assertThat(reopened.get("risk-events")).as("no plausible delivery: the stream starts as a first run").isEmpty();
+            assertThat(reopened.get("other-stream")).hasValue(START.toEpochMilli());
+            assertThat(reopened.deliveredSince("other-stream", 0)).containsOnlyKeys("o/1/1");
+        }
+
+        @Test
+        void aWatermarkWithinTheAllowedClockSkewIsKeptOnOpen() {
+            long ahead = START.plus(Duration.ofMinutes(5)).toEpochMilli();
+            JdbcDeliveryStore store = open();
+            store.commit(STREAM, List.of(new Delivery(key(1), DeliveryStore.DONE, ahead)), OptionalLong.of(ahead));
+            store.close();
+            opened.remove(store);
+
+            JdbcDeliveryStore reopened = open();
+
+            assertThat(reopened.get(STREAM)).hasValue(ahead);
+            assertThat(reopened.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1));
+            // With a smaller allowed skew, the same watermark is in the future.
+            reopened.close();
+            opened.remove(reopened);
+            JdbcDeliveryStore strict = JdbcDeliveryStore.open(url, username(), "", clock, Duration.ofMinutes(1));
+            opened.add(strict);
+            assertThat(strict.get(STREAM)).as("no plausible delivery left").isEmpty();
+        }
+
+        @Test
         void theRecordsOfTheFormerKeyedTableMoveToTheLogOnOpen() throws SQLException {
             try (Connection connection = DriverManager.getConnection(url, username(), "");
                  Statement statement = connection.createStatement()) {

@@ -110,6 +110,8 @@ class EmbeddedDestinationFailureTest {
                 assertThat(line).contains("polled " + events + " " + STREAM)
                         .contains(events / 4 + " failed deliveries")
                         .contains(events / 4 + " events still owed"));
+        assertThat(log.text()).as("the poll did not end at Quartz, unreported").doesNotContain("Error processing exchange");
+        assertThat(lines(line -> line.contains("the destination did not take"))).hasSize(refused.size());
         assertThat(watermark()).as("the watermark stays below the oldest event the destination still owes")
                 .hasValue(oldestTime(refused) - 1);
 

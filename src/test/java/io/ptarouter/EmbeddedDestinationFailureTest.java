@@ -62,6 +62,8 @@ class EmbeddedDestinationFailureTest {
     private PtaSimulator simulator;
     private CamelContext context;
     private PollWatcher polls;
+    /** The source template the host instantiates. */
+    private String template = "pta-security-events-source";
     /** Where the log of the current CamelContext begins. */
     private int logMark;
 
@@ -231,6 +233,44 @@ class EmbeddedDestinationFailureTest {
     }
 
     @Test
+    void theRiskEventsSourceLeavesWhatItsDestinationThrewOnOwedToo() throws Exception {
+        Set<String> refused = ConcurrentHashMap.newKeySet();
+        template = "pta-risk-events-source";
+        start(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:soc").routeId("soc-collector").process(exchange -> {
+                    String key = key(exchange);
+                    called.add(key);
+                    if (called.size() % 10 == 0) {
+                        refused.add(key);
+                        throw new IOException("the SOC collector refused " + key);
+                    }
+                });
+            }
+        });
+
+        polls.poll(context, FEED, FEED);
+
+        int events = called.size();
+        assertThat(events).as("more than one page of risk events (100 a page)").isGreaterThan(100);
+        assertThat(pollLines()).singleElement().asString().contains("polled " + events + " risk-events")
+                .contains(events / 10 + " events still owed");
+        assertThat(watermark("risk-events")).hasValue(oldestTime(refused) - 1);
+
+        restart(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:soc").routeId("soc-collector").process(exchange -> called.add(key(exchange)));
+            }
+        });
+        polls.poll(context, FEED, FEED);
+
+        assertThat(called).containsExactlyInAnyOrderElementsOf(refused);
+        assertThat(pollLines()).singleElement().asString().doesNotContain("still owed");
+    }
+
+    @Test
     void aPollAbandonedAtShutdownRecordsOnlyWhatTheDestinationTook() throws Exception {
         CountDownLatch fifthCallStarted = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -308,7 +348,7 @@ class EmbeddedDestinationFailureTest {
                     PluginHelper.getResourceLoader(context).resolveResource("classpath:routes/" + name + ".camel.yaml"));
         }
         context.addRoutes(host);
-        TemplatedRouteBuilder.builder(context, "pta-security-events-source")
+        TemplatedRouteBuilder.builder(context, template)
                 .routeId(FEED)
                 .parameter("job", FEED)
                 .parameter("cron", NEVER)
@@ -337,7 +377,11 @@ class EmbeddedDestinationFailureTest {
     }
 
     private OptionalLong watermark() {
-        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(STREAM);
+        return watermark(STREAM);
+    }
+
+    private OptionalLong watermark(String stream) {
+        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(stream);
     }
 
     private long oldestTime(Set<String> keys) {

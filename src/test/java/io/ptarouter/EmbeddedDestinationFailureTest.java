@@ -45,7 +45,8 @@ import io.ptarouter.testing.PollWatcher;
  * the host context's own (default) error handling: an event the destination did not take without an
  * exception stays owed, the poll says so in its line and keeps the watermark below it, and the next
  * run (a new CamelContext on the same state) delivers it to the destination again. A failure the
- * host's own error handler marks handled is the host's: it counts as delivered.
+ * host's own error handler marks handled is the host's: it counts as delivered. A poll abandoned at
+ * shutdown records only what the destination took.
  */
 class EmbeddedDestinationFailureTest {
 

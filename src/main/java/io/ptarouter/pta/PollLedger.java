@@ -216,8 +216,8 @@ public final class PollLedger {
     }
 
     /**
-     * Records what is settled: {@link DeliveryStore#DONE} alone for a version no sink (nor the
-     * destination) still owes, and for one that is still owed, each sink that accepted it. A failure is parked when it is
+     * Records what is settled: {@link DeliveryStore#DONE} alone for a version nobody (no sink, nor the
+     * destination) still owes, and for one still owed, each sink that accepted it. A failure is parked when it is
      * permanent or its version is older than {@code parkBefore} (epoch ms), else it stays owed and
      * holds the watermark back so the next poll reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
      * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.

@@ -32,10 +32,10 @@ import io.ptarouter.state.DeliveryStore;
  * an earlier poll already delivered it everywhere; each sink claims it (or skips it, if it already
  * has it) and reports what it did; every few events and at the end, a checkpoint records in the
  * {@link DeliveryStore} what was delivered. The watermark moves at the end of a poll that read the
- * whole answer, and never past a version that some sink still owes: the next poll reads that event
- * again, and the sinks that have it skip it. The counts are also Micrometer counters
- * ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}}) when the
- * CamelContext has a meter registry, as Camel Main has with metrics enabled.
+ * whole answer, and never past a version that some sink, or the source's destination, still owes:
+ * the next poll reads that event again, and the sinks that have it skip it. The counts are also
+ * Micrometer counters ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}})
+ * when the CamelContext has a meter registry, as Camel Main has with metrics enabled.
  */
 public final class PollTracker {
 
@@ -285,8 +285,9 @@ public final class PollTracker {
     }
     /**
      * A shutdown that timed out abandons the poll in flight without running its error handler: what
-     * its sinks accepted is recorded here, once the routes are stopped and before the delivery store
-     * closes, so the next run neither re-sends it nor skips what was not delivered.
+     * its sinks and its destination took is recorded here (a version still with them stays owed), once
+     * the routes are stopped and before the delivery store closes, so the next run neither re-sends it
+     * nor skips what was not delivered.
      */
     public void recordAbandonedPolls() {
         // The thread that stops the routes may have been interrupted by the shutdown's timeout, and an

@@ -136,6 +136,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         // directly, without the reflection and argument binding of a bean method call.
         registry.bind("acceptEvent", (Processor) polls::accept);
         registry.bind("checkpointIfDue", (Processor) polls::checkpointIfDue);
+        registry.bind("destinationFailed", (Processor) polls::destinationFailed);
+        registry.bind("destinationReturned", (Processor) polls::destinationReturned);
         registry.bind("claimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
         registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
         registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));

@@ -23,6 +23,8 @@ public final class Poll {
     private final AtomicLong newestEventTime = new AtomicLong(Long.MIN_VALUE);
     private volatile long lowerBound = -1;
     private final LongAdder parked = new LongAdder();
+    /** The versions a checkpoint of this poll left owed (each one is counted by one checkpoint only). */
+    private final LongAdder owed = new LongAdder();
     private final Map<String, PollBatch> batches = new LinkedHashMap<>();
     private final PollLedger ledger;
     private volatile long lastCheckpointNanos = startedNanos;
@@ -41,13 +43,18 @@ public final class Poll {
         return System.nanoTime() - lastCheckpointNanos;
     }
 
-    void checkpointed(int parkedNow) {
+    void checkpointed(int parkedNow, int owedNow) {
         parked.add(parkedNow);
+        owed.add(owedNow);
         lastCheckpointNanos = System.nanoTime();
     }
 
     public long parked() {
         return parked.sum();
+    }
+
+    public long owed() {
+        return owed.sum();
     }
 
     public PtaStream stream() {

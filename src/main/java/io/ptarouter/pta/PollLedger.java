@@ -45,6 +45,13 @@ public final class PollLedger {
         void park(String stream, List<Failure> failures, Instant now) throws Exception;
     }
 
+    /**
+     * The party that stands, among an event's sinks, for the source's destination (an embedder's own
+     * endpoint, or this app's router): the event is owed until it returned without an exception. Never
+     * recorded, so never a reason to skip a later delivery: the sinks behind it keep their own account.
+     */
+    static final String DESTINATION = "(destination)";
+
     /** Versions recorded during this poll that are remembered in memory, in case the answer repeats them. */
     private static final int RECENT = 50_000;
     private static final Set<String> DONE_ONLY = Set.of(DeliveryStore.DONE);
@@ -187,13 +194,37 @@ public final class PollLedger {
         }
     }
 
+    /** The source is about to hand this version to its destination: it is owed until the destination took it. */
+    synchronized void toDestination(String key) {
+        Entry entry = open.get(key);
+        if (entry != null) {
+            entry.outcomes.put(DESTINATION, null);
+        }
+    }
+
+    /** The destination returned without an exception (or its own error handler marked the failure handled). */
+    synchronized void destinationDelivered(String key) {
+        Entry entry = open.get(key);
+        if (entry != null && entry.outcomes.containsKey(DESTINATION) && entry.outcomes.get(DESTINATION) == null) {
+            entry.outcomes.put(DESTINATION, Outcome.DELIVERED);
+        }
+    }
+
+    /** The destination threw: the version stays owed and the next poll hands it over again (it is never parked). */
+    synchronized void destinationFailed(String key) {
+        Entry entry = open.get(key);
+        if (entry != null && entry.outcomes.containsKey(DESTINATION)) {
+            entry.outcomes.put(DESTINATION, Outcome.FAILED);
+        }
+    }
+
     public synchronized int openEvents() {
         return open.size();
     }
 
     /**
-     * Records what is settled: {@link DeliveryStore#DONE} alone for a version no sink still owes, and
-     * for one that some sink still owes, each sink that accepted it. A failure is parked when it is
+     * Records what is settled: {@link DeliveryStore#DONE} alone for a version nobody (no sink, nor the
+     * destination) still owes, and for one still owed, each sink that accepted it. A failure is parked when it is
      * permanent or its version is older than {@code parkBefore} (epoch ms), else it stays owed and
      * holds the watermark back so the next poll reads the event again. With {@code newestEventTime} (the poll's end), the watermark moves to it,
      * or to just below the oldest version some sink still owes. Returns what was parked and what is owed.
@@ -252,7 +283,8 @@ public final class PollLedger {
                 deliveries.add(new Delivery(key, DeliveryStore.DONE, entry.eventTime));
             } else {
                 for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
-                    if (outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED) {
+                    if ((outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED)
+                        && !outcome.getKey().equals(DESTINATION)) {
                         deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
                     } else {
                         owedBySink.merge(outcome.getKey(), 1, Integer::sum);

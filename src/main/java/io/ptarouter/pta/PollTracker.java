@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangeExtension;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.support.DefaultMessage;
 import org.apache.camel.component.micrometer.MicrometerConstants;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.routing.EventClassifier;
+import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
 import io.ptarouter.transport.Redirects;
@@ -33,10 +35,10 @@ import io.ptarouter.transport.Redirects;
  * an earlier poll already delivered it everywhere; each sink claims it (or skips it, if it already
  * has it) and reports what it did; every few events and at the end, a checkpoint records in the
  * {@link DeliveryStore} what was delivered. The watermark moves at the end of a poll that read the
- * whole answer, and never past a version that some sink still owes: the next poll reads that event
- * again, and the sinks that have it skip it. The counts are also Micrometer counters
- * ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}}) when the
- * CamelContext has a meter registry, as Camel Main has with metrics enabled.
+ * whole answer, and never past a version that some sink, or the source's destination, still owes:
+ * the next poll reads that event again, and the sinks that have it skip it. The counts are also
+ * Micrometer counters ({@code pta_events_total{stream,outcome}}, {@code pta_polls_total{stream,result}})
+ * when the CamelContext has a meter registry, as Camel Main has with metrics enabled.
  */
 public final class PollTracker {
 
@@ -105,17 +107,50 @@ public final class PollTracker {
         health.pollStarted(pta.id());
     }
 
-    /** Sets {@value #ACCEPTED}: false when every sink chosen for this version already has it. */
+    /**
+     * Sets {@value #ACCEPTED}: false when every sink chosen for this version already has it. An accepted
+     * version goes to the source's destination and is owed until {@link #destinationReturned}.
+     */
     public void accept(Exchange exchange) {
         Poll poll = poll(exchange);
         // The versions recorded from the start of what this poll re-reads (the overlap window included).
         poll.ledger().load(poll.lowerBound().orElse(Long.MIN_VALUE));
-        boolean fresh = poll.ledger().accept(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
-                exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
-        if (!fresh) {
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
+        boolean fresh = poll.ledger().accept(key, exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
+        if (fresh) {
+            // Owed from here on: a poll abandoned before the destination returns must not count it as done.
+            poll.ledger().toDestination(key);
+        } else {
             poll.markDuplicate();
         }
         exchange.setProperty(ACCEPTED, fresh);
+    }
+
+    /**
+     * The source's destination threw (caught by the source's doCatch): the version stays owed, holds the
+     * watermark below it, and the next poll hands it over again. The poll goes on with the other events.
+     */
+    public void destinationFailed(Exchange exchange) {
+        Poll poll = poll(exchange);
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
+        poll.ledger().destinationFailed(key);
+        poll.markDeliveryFailed();
+        LOG.warn("{} poll: the destination did not take {}: {} (owed: the next poll hands it over again)",
+                poll.stream().id(), key, DeliveryFailures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)));
+    }
+
+    /**
+     * The call to the source's destination is over (the source's doFinally): unless it threw, the
+     * destination took the version. That includes a failure its own error handler marked handled: Camel's
+     * contract makes the host responsible for it then, and stops routing the exchange, hence doFinally.
+     */
+    public void destinationReturned(Exchange exchange) {
+        poll(exchange).ledger().destinationDelivered(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class));
+        // The destination's error handler marked the exchange; the source's own steps for this event run unmarked.
+        ExchangeExtension marks = exchange.getExchangeExtension();
+        marks.setFailureHandled(false);
+        marks.setErrorHandlerHandled(null);
+        marks.setRedeliveryExhausted(false);
     }
 
     /**
@@ -184,7 +219,7 @@ public final class PollTracker {
         Instant now = clock.instant();
         PollLedger.Settled settled = poll.ledger().checkpoint(newestEventTime,
                 now.minus(policy.parkAfter()).toEpochMilli(), deadLetters, now, inBackground);
-        poll.checkpointed(settled.parked());
+        poll.checkpointed(settled.parked(), settled.owed());
         return settled;
     }
 
@@ -228,8 +263,9 @@ public final class PollTracker {
             count(registry, "pta.polls", stream, "result", "ok", 1);
         });
         health.pollSucceeded(stream, store.get(stream), poll.ledger().owedBySink());
-        String owed = settled.owed() == 0 && poll.ledger().oldestUnfinished().isEmpty() ? ""
-                : "; some sinks still owe events from " + describe(poll.ledger().oldestUnfinished()) + ", read again next poll";
+        String owed = poll.owed() == 0 ? ""
+                : "; " + poll.owed() + " events still owed (to a sink or the destination), the oldest from "
+                  + describe(poll.ledger().oldestUnfinished()) + ", read again next poll";
         LOG.info("polled {} {} in {} ms: {} new, {} already delivered, {} below minimum score, {} rejected, "
                  + "{} failed deliveries, {} parked; watermark {}{}",
                 poll.received(), stream, poll.elapsedMillis(), fresh, poll.duplicates(), poll.dropped(),
@@ -271,8 +307,9 @@ public final class PollTracker {
 
     /**
      * A shutdown that timed out abandons the poll in flight without running its error handler: what
-     * its sinks accepted is recorded here, once the routes are stopped and before the delivery store
-     * closes, so the next run neither re-sends it nor skips what was not delivered.
+     * its sinks and its destination took is recorded here (a version still with them stays owed), once
+     * the routes are stopped and before the delivery store closes, so the next run neither re-sends it
+     * nor skips what was not delivered.
      */
     public void recordAbandonedPolls() {
         // The thread that stops the routes may have been interrupted by the shutdown's timeout, and an
@@ -291,9 +328,9 @@ public final class PollTracker {
         inFlight.remove(poll);
         try {
             checkpoint(poll, OptionalLong.empty());
-            LOG.warn("{} poll abandoned at shutdown after {} events: what the sinks accepted is recorded, the watermark "
-                     + "stays at {} and the next run reads from there", poll.stream().id(), poll.received(),
-                    describe(store.get(poll.stream().id())));
+            LOG.warn("{} poll abandoned at shutdown after {} events: what was delivered is recorded, {} events are "
+                     + "still owed, the watermark stays at {} and the next run reads from there", poll.stream().id(),
+                    poll.received(), poll.owed(), describe(store.get(poll.stream().id())));
         } catch (Exception e) {
             LOG.error("{} poll abandoned at shutdown: recording what was delivered failed: {}; the next run may "
                       + "deliver some events again", poll.stream().id(), e.getMessage(), e);

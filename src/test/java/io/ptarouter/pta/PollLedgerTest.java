@@ -147,6 +147,50 @@ class PollLedgerTest {
     }
 
     /** A ledger that delivered 50 versions, whose background recording failed, then 30 more. */
+    @Test
+    void aDestinationThatThrewAfterASinkTookTheEventLeavesItOwedWithoutMakingThatSinkTakeItAgain() throws Exception {
+        PollLedger first = new PollLedger(store, STREAM, breakers, null, Long.MIN_VALUE);
+        assertThat(first.accept(key(1), 1_000)).isTrue();
+        first.toDestination(key(1));
+        assertThat(first.claim(key(1), "file", "{}")).isTrue();
+        first.delivered(key(1), "file");
+        first.destinationFailed(key(1));
+        first.destinationDelivered(key(1)); // the doFinally after the doCatch: a failure stays a failure
+
+        PollLedger.Settled settled = first.checkpoint(OptionalLong.of(2_000), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
+
+        assertThat(settled.owed()).isEqualTo(1);
+        assertThat(settled.parked()).as("a destination's failure is never parked").isZero();
+        assertThat(settled.watermark()).as("below the event the destination still owes").hasValue(999);
+        assertThat(store.deliveredSince(STREAM, 0).get(key(1)).sinks())
+                .as("the sink's row only: the destination is never recorded").containsExactly("file");
+
+        PollLedger next = new PollLedger(store, STREAM, breakers, null, Long.MIN_VALUE);
+        assertThat(next.accept(key(1), 1_000)).as("handed to the destination again").isTrue();
+        next.toDestination(key(1));
+        assertThat(next.claim(key(1), "file", "{}")).as("the file sink has it: skipped").isFalse();
+        next.destinationDelivered(key(1));
+        next.checkpoint(OptionalLong.of(2_000), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
+
+        assertThat(store.deliveredSince(STREAM, 0).get(key(1)).sinks()).contains(DeliveryStore.DONE);
+        assertThat(store.get(STREAM)).hasValue(2_000);
+    }
+
+    @Test
+    void aVersionStillWithTheDestinationWhenThePollIsAbandonedIsOwed() throws Exception {
+        PollLedger ledger = new PollLedger(store, STREAM, breakers, null, Long.MIN_VALUE);
+        assertThat(ledger.accept(key(1), 1_000)).isTrue();
+        ledger.toDestination(key(1));
+        ledger.destinationDelivered(key(1));
+        assertThat(ledger.accept(key(2), 2_000)).isTrue();
+        ledger.toDestination(key(2)); // the shutdown comes while the destination has it
+
+        PollLedger.Settled settled = ledger.checkpoint(OptionalLong.empty(), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
+
+        assertThat(settled.owed()).isEqualTo(1);
+        assertThat(store.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1));
+    }
+
     private PollLedger afterAFailedBackgroundRecording(FailingStore failing) throws Exception {
         PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
         deliver(ledger, 0, 50);

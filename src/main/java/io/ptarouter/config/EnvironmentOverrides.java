@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Lets an environment variable override every {@code camel.*} key of {@code application.properties}, as it does
- * every {@code pta.*} key: Camel Main 4.18 applies environment variables to {@code camel.main.*},
- * {@code camel.metrics.*} and a few other groups only, so {@code CAMEL_MANAGEMENT_PORT} was ignored. The variable's
- * name is the key in upper case with {@code .} and {@code -} turned into {@code _}; a {@code -Dkey=value} wins.
+ * every {@code pta.*} key: Camel Main 4.18 maps most variables to its options itself, but ignored
+ * {@code CAMEL_MANAGEMENT_PORT} and {@code CAMEL_COMPONENT_QUARTZ_INTERRUPT_JOBS_ON_SHUTDOWN} (EnvironmentOverridesTest
+ * tries every key). The variable's name is the key in upper case with {@code .} and {@code -} turned into {@code _};
+ * a {@code -Dkey=value} wins.
  */
 public final class EnvironmentOverrides extends MainListenerSupport {
 

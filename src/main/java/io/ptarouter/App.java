@@ -3,6 +3,9 @@ package io.ptarouter;
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
 
+import io.ptarouter.config.EnvironmentOverrides;
+import io.ptarouter.config.ManagementPortCheck;
+
 /**
  * Runs pta-router as a standalone Camel Main application; Main finds
  * {@link io.ptarouter.config.PtaRouterConfiguration} by scanning this package. Settings come from
@@ -18,6 +21,8 @@ public final class App {
         Main main = new Main(App.class);
         main.setDefaultPropertyPlaceholderLocation(
                 "file:application.properties;optional=true,classpath:application.properties;optional=true");
+        main.addMainListener(new EnvironmentOverrides());
+        main.addMainListener(new ManagementPortCheck());
         int status;
         try {
             status = main.run(args);

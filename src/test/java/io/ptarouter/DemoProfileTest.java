@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -78,6 +79,14 @@ class DemoProfileTest extends CamelMainTestSupport {
         assertThat(lines(data.resolve("events"), "security-events-"))
                 .allSatisfy(line -> assertThat(line).contains("\"metadata\":{\"stream\":\"security-events\""));
         assertThat(context.getRouteController().getRouteStatus("poll-security-events").isStarted()).isTrue();
+        // What the demo wrote is its user's only, as the app's own data is (pta.files.mode, pta.files.directory-mode).
+        for (Path file : List.of(files(data.resolve("events"), ".ndjson").get(0), files(data, "jms-received").get(0),
+                files(data.resolve("mail"), ".eml").get(0))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).as("%s", file).isEqualTo("rw-------");
+        }
+        for (Path folder : List.of(data.resolve("events"), data.resolve("state"), data.resolve("artemis"))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder))).as("%s", folder).isEqualTo("rwx------");
+        }
     }
 
     private static List<String> lines(Path folder, String prefix) throws IOException {

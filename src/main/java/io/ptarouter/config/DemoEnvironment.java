@@ -1,6 +1,5 @@
 package io.ptarouter.config;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.apache.camel.CamelContext;
@@ -9,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import io.ptarouter.demo.DemoSmtpServer;
 import io.ptarouter.demo.DemoWebhookReceiver;
+import io.ptarouter.sink.FilePermissions;
 import io.ptarouter.simulator.PtaSimulator;
 
 /**
@@ -20,12 +20,13 @@ final class DemoEnvironment {
 
     private static final Logger LOG = LoggerFactory.getLogger(DemoEnvironment.class);
 
-    void startIfEnabled(CamelContext context, Settings settings) throws Exception {
+    void startIfEnabled(CamelContext context, Settings settings, FilePermissions files) throws Exception {
         if (!settings.bool("pta.demo.enabled", false)) {
             return;
         }
         Path directory = Path.of(settings.string("pta.demo.directory", "data/demo"));
-        Files.createDirectories(directory);
+        // The demo's mail (written 0600 as temporary files first), webhook calls and JMS messages are in here.
+        files.prepareDirectory(directory);
         PtaSimulator simulator = PtaSimulator.start(PtaSimulator.Options.defaults()
                 .withPort(settings.integer("pta.demo.simulator-port", 18080, 1, 65535))
                 .withCredentials(settings.required("pta.auth.username"), settings.secret("pta.auth.password")));

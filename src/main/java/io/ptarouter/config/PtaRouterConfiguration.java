@@ -52,6 +52,7 @@ import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.EmailComposer;
 import io.ptarouter.sink.EmbeddedBroker;
+import io.ptarouter.sink.FilePermissions;
 import io.ptarouter.sink.JmsBatches;
 import io.ptarouter.sink.MailTransportPool;
 import io.ptarouter.sink.MessageTemplate;
@@ -91,7 +92,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         Settings settings = Settings.of(context.getPropertiesComponent());
         Registry registry = context.getRegistry();
 
-        new DemoEnvironment().startIfEnabled(context, settings);
+        FilePermissions files = filePermissions(settings);
+        new DemoEnvironment().startIfEnabled(context, settings, files);
 
         String baseUrl = baseUrl(settings);
         HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings));
@@ -113,11 +115,17 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.integer("pta.http.max-retries", 3, 0, 100), retryDelay, maxRetryDelay, clock));
         registry.bind("handBackToPoll", new HandBackToPoll());
 
+        Optional<Path> h2File = h2File(settings.required("pta.state.jdbc-url"));
+        h2File.ifPresent(file -> files.prepareDirectory(file.getParent()));
         DeliveryStore store = deliveryStore(settings);
+        h2File.ifPresent(file -> files.restrict(Path.of(file + ".mv.db"))); // H2 creates it with the umask's mode
         closeOnStop(context, store);
         registry.bind("deliveryStore", store);
         registry.bind("watermarks", store);
-        DeadLetters deadLetters = new DeadLetters(Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter")));
+        Path deadLetterDirectory = Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter"));
+        // Before the replay route's file consumer creates replay/ in it with the umask's mode.
+        files.prepareDirectory(deadLetterDirectory);
+        DeadLetters deadLetters = new DeadLetters(deadLetterDirectory, files);
         registry.bind("deadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
         SinkBreakers breakers = sinkBreakers(settings);
@@ -162,14 +170,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("rejectedEvents", new RejectedEvents());
         registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
                 settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
-        settings.required("pta.sink.rejected.directory");
+        files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
 
+        Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
         settings.bool("pta.sink.file.enabled", true);
-        registry.bind("ndjsonFiles", new NdjsonFiles(Path.of(settings.required("pta.sink.file.directory")), clock,
+        files.closeDirectory(eventDirectory);
+        registry.bind("ndjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
                 // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
-        configureJms(context, settings);
+        configureJms(context, settings, files);
         configureEmail(context, settings);
         configureWebhook(context, settings);
     }
@@ -365,16 +375,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         return new SeverityBands(medium, high, missing);
     }
 
-    private static void configureJms(CamelContext context, Settings settings) throws Exception {
+    private static void configureJms(CamelContext context, Settings settings, FilePermissions files) throws Exception {
         boolean enabled = settings.bool("pta.sink.jms.enabled", true);
         String queue = settings.required("pta.sink.jms.queue");
         int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");
         String brokerUrl = external.orElse("vm://0");
         if (enabled && external.isEmpty()) {
-            EmbeddedBroker broker = new EmbeddedBroker(
-                    Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis")),
-                    settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535), queue);
+            Path journal = Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis"));
+            files.prepareDirectory(journal); // Artemis creates its folders inside it with the umask's mode
+            EmbeddedBroker broker = new EmbeddedBroker(journal, settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535), queue);
             broker.start(); // before any route can send
             context.addService(broker, true);
         }
@@ -516,6 +526,32 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throw new InvalidConfigurationException(key, "not a Quartz cron expression ('" + cron + "'): " + e.getMessage()
                     + "; the fields are seconds minutes hours day-of-month month day-of-week, e.g. '0 * * * * ?'");
         }
+    }
+
+    private static FilePermissions filePermissions(Settings settings) {
+        return FilePermissions.of(fileMode(settings, "pta.files.mode"), fileMode(settings, "pta.files.directory-mode"));
+    }
+
+    private static String fileMode(Settings settings, String key) {
+        String mode = settings.optional(key).orElse("");
+        if (!FilePermissions.isValid(mode)) {
+            throw new InvalidConfigurationException(key, "expected three octal digits as chmod takes them "
+                    + "(600 or 700: the owner only; 640 or 750: the group too), got '" + mode + "'");
+        }
+        return mode;
+    }
+
+    /** The database file of an embedded H2 URL, jdbc:h2:file:./data/state/pta-router, without its .mv.db. */
+    private static Optional<Path> h2File(String jdbcUrl) {
+        String prefix = "jdbc:h2:file:";
+        if (!jdbcUrl.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            return Optional.empty();
+        }
+        String file = jdbcUrl.substring(prefix.length()).split(";", 2)[0];
+        if (file.startsWith("~")) {
+            file = System.getProperty("user.home") + file.substring(1);
+        }
+        return Optional.of(Path.of(file).toAbsolutePath());
     }
 
     /** Closes the resources, last one first, when the CamelContext stops. */

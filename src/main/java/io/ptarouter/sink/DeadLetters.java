@@ -1,11 +1,11 @@
 package io.ptarouter.sink;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -41,10 +41,16 @@ public final class DeadLetters implements PollLedger.DeadLetterSink {
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
     private final Path directory;
+    private final FilePermissions permissions;
     private final ObjectMapper json = PtaJson.mapper();
 
     public DeadLetters(Path directory) {
+        this(directory, FilePermissions.umask());
+    }
+
+    public DeadLetters(Path directory, FilePermissions permissions) {
         this.directory = directory;
+        this.permissions = permissions;
     }
 
     @Override
@@ -64,14 +70,13 @@ public final class DeadLetters implements PollLedger.DeadLetterSink {
             LOG.warn("{} parked in the dead-letter store for {}: {}", failure.key(), failure.sink(),
                     failure.permanent() ? "refused for good" : "not delivered since it happened, past the park-after time");
         }
-        Files.createDirectories(directory);
         for (Map.Entry<String, StringBuilder> entry : bySink.entrySet()) {
             Path file = directory.resolve(entry.getKey() + "-" + LocalDate.ofInstant(now, ZoneOffset.UTC) + ".ndjson");
-            try (FileOutputStream out = new FileOutputStream(file.toFile(), true);
-                 Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8)) {
+            try (FileChannel channel = permissions.openForAppend(file);
+                 Writer writer = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8)) {
                 writer.write(entry.getValue().toString());
                 writer.flush();
-                out.getChannel().force(false);
+                channel.force(false);
             }
         }
     }

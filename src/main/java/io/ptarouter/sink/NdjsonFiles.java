@@ -12,9 +12,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,6 +57,7 @@ public final class NdjsonFiles implements Processor {
     private static final String SINK = "file";
 
     private final Path directory;
+    private final FilePermissions permissions;
     private final Clock clock;
     private final int recoverLines;
     private final ObjectMapper json = PtaJson.mapper();
@@ -64,8 +65,9 @@ public final class NdjsonFiles implements Processor {
     private final Map<Path, Set<String>> foundAtEnd = new ConcurrentHashMap<>();
 
     /** {@code recoverLines}: how many lines at the end of a file are checked after a restart. */
-    public NdjsonFiles(Path directory, Clock clock, int recoverLines) {
+    public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines) {
         this.directory = directory;
+        this.permissions = permissions;
         this.clock = clock;
         this.recoverLines = recoverLines;
     }
@@ -84,7 +86,7 @@ public final class NdjsonFiles implements Processor {
         // The stream name comes from the poll, never from event data, so it cannot steer the path.
         LocalDate day = LocalDate.now(clock);
         Path file = fileOf(stream, day);
-        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger()));
+        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), permissions));
         Set<String> found = foundAtEnd.get(file);
         if (found == null) {
             found = foundAtEnd.computeIfAbsent(file, f -> recoverWithDayBefore(f, fileOf(stream, day.minusDays(1))));
@@ -184,21 +186,22 @@ public final class NdjsonFiles implements Processor {
     private static final class Batch implements PollBatch {
 
         private final PollLedger ledger;
+        private final FilePermissions permissions;
         private final Map<Path, OpenFile> open = new LinkedHashMap<>();
         private final List<String> skipped = new ArrayList<>();
 
-        Batch(PollLedger ledger) {
+        Batch(PollLedger ledger, FilePermissions permissions) {
             this.ledger = ledger;
+            this.permissions = permissions;
         }
 
         // A shutdown may complete the batch from another thread while the poll still writes to it.
         synchronized void write(Path file, String key, String line) throws IOException {
             OpenFile handle = open.get(file);
             if (handle == null) {
-                Files.createDirectories(file.getParent());
-                FileOutputStream out = new FileOutputStream(file.toFile(), true);
-                handle = new OpenFile(out.getChannel(),
-                        new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), BUFFER), new ArrayList<>());
+                FileChannel channel = permissions.openForAppend(file);
+                handle = new OpenFile(channel, new BufferedWriter(
+                        new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), BUFFER), new ArrayList<>());
                 open.put(file, handle);
             }
             handle.writer().append(line).append('\n');

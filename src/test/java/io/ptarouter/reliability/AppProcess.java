@@ -7,10 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** One run of the packaged app as its own JVM, its stdout and stderr in a log file. */
-final class AppProcess {
+public final class AppProcess {
 
     private final Process process;
     private final Path log;
@@ -24,7 +25,13 @@ final class AppProcess {
      * Starts the command with this JVM's environment minus the variables whose names start with one of
      * {@code droppedEnvironmentPrefixes} (so a PTA_* variable of the machine cannot override the test's settings).
      */
-    static AppProcess start(List<String> command, Path workingDirectory, Path log, String... droppedEnvironmentPrefixes) {
+    public static AppProcess start(List<String> command, Path workingDirectory, Path log, String... droppedEnvironmentPrefixes) {
+        return start(command, workingDirectory, log, Map.of(), droppedEnvironmentPrefixes);
+    }
+
+    /** As {@link #start(List, Path, Path, String...)}, with {@code environment} added after the prefixes are dropped. */
+    public static AppProcess start(List<String> command, Path workingDirectory, Path log, Map<String, String> environment,
+                                   String... droppedEnvironmentPrefixes) {
         try {
             Files.createDirectories(log.getParent());
             ProcessBuilder builder = new ProcessBuilder(command).directory(workingDirectory.toFile())
@@ -32,6 +39,7 @@ final class AppProcess {
             for (String prefix : droppedEnvironmentPrefixes) {
                 builder.environment().keySet().removeIf(name -> name.startsWith(prefix));
             }
+            builder.environment().putAll(environment);
             Process process = builder.start();
             return new AppProcess(process, log);
         } catch (IOException e) {
@@ -39,12 +47,12 @@ final class AppProcess {
         }
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** Fails with the end of the log if the app is no longer running. */
-    void requireAlive(String doing) {
+    public void requireAlive(String doing) {
         if (!process.isAlive()) {
             throw new AssertionError("the app (pid " + process.pid() + ") exited with code " + process.exitValue()
                                      + " while " + doing + "; the end of " + log + ":\n" + tail(40));
@@ -52,18 +60,18 @@ final class AppProcess {
     }
 
     /** SIGKILL on Linux, and waits until the process is gone. */
-    void kill() {
+    public void kill() {
         process.destroyForcibly();
         awaitExit(Duration.ofSeconds(30), "after SIGKILL");
     }
 
     /** SIGTERM: the app's shutdown hook runs its graceful stop. */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
     /** Waits for the exit; true if the process ended within {@code timeout}. */
-    boolean waitForExit(Duration timeout) {
+    public boolean waitForExit(Duration timeout) {
         try {
             return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -72,22 +80,22 @@ final class AppProcess {
         }
     }
 
-    void awaitExit(Duration timeout, String when) {
+    public void awaitExit(Duration timeout, String when) {
         if (!waitForExit(timeout)) {
             throw new AssertionError("the app (pid " + process.pid() + ") is still running " + timeout + " " + when
                                      + "; the end of " + log + ":\n" + tail(40));
         }
     }
 
-    int exitCode() {
+    public int exitCode() {
         return process.exitValue();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
-    String tail(int lines) {
+    public String tail(int lines) {
         try {
             List<String> all = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

@@ -1,4 +1,4 @@
-package io.ptarouter;
+package com.example.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,7 +46,8 @@ import io.ptarouter.testing.PollWatcher;
  * exception stays owed, the poll says so in its line and keeps the watermark below it, and the next
  * run (a new CamelContext on the same state) delivers it to the destination again. A failure the
  * host's own error handler marks handled is the host's: it counts as delivered. A poll abandoned at
- * shutdown records only what the destination took.
+ * shutdown records only what the destination took. In a package of its own, as a host's code is:
+ * Camel Main scans io.ptarouter for RouteBuilders, and would load this test's into the app's tests.
  */
 class EmbeddedDestinationFailureTest {
 

@@ -36,9 +36,17 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
     private final RequestConfig requestConfig;
     private final HttpHost proxy;
     private final BasicCredentialsProvider proxyCredentials;
+    /** The deadline for a whole answer; null: none beyond the per-read timeout. */
+    private final AnswerDeadline answerDeadline;
 
     public HttpTransport(String name, TransportSettings settings) {
+        this(name, settings, null, null);
+    }
+
+    /** With a deadline for each whole answer, named by {@code timeoutSetting} in the error when it passes. */
+    public HttpTransport(String name, TransportSettings settings, Duration answerTimeout, String timeoutSetting) {
         this.name = name;
+        this.answerDeadline = answerTimeout == null ? null : new AnswerDeadline(answerTimeout, timeoutSetting);
         this.connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(tlsStrategy(settings))
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
@@ -65,6 +73,9 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
                 // The routes decide what is retried. HttpClient's own retries would add hidden attempts
                 // (a 503 or 429 once more, after as long as Retry-After says, an hour if it says so).
                 .disableAutomaticRetries();
+        if (answerDeadline != null) {
+            builder.addExecInterceptorFirst(AnswerDeadline.NAME, answerDeadline);
+        }
         if (proxy != null) {
             builder.setProxy(proxy);
             if (proxyCredentials != null) {

@@ -132,8 +132,7 @@ public final class SecurityEventReader {
                 // Thrown out of a split's iterator, an Error would never reach the poll's error handler and
                 // would leave the poll's exchange in flight: the poll fails like any other, and says why.
                 stop();
-                throw new IncompleteAnswerException("reading PTA security events answer failed after " + count
-                        + " events: " + e, e);
+                throw new IncompleteAnswerException("reading PTA security events answer failed: " + e, e);
             }
         }
 

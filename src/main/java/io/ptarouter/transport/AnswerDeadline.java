@@ -170,6 +170,9 @@ final class AnswerDeadline implements ExecChainHandler {
             return thread;
         });
         timer.setRemoveOnCancelPolicy(true);
+        // its thread ends when idle, so that a stopped CamelContext leaves none behind
+        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
         return timer;
     }
 }

@@ -24,13 +24,17 @@ public final class AnswerCheck implements Processor {
         if (status != null && status >= 200 && status < 300 && status != 204 && json) {
             return;
         }
-        String path = message.getHeader(Exchange.HTTP_PATH, "", String.class);
+        throw unexpected(message.getHeader(Exchange.HTTP_PATH, "", String.class), status, type,
+                message.getHeader("Location", String.class));
+    }
+
+    /** What came instead of a 2xx JSON answer to the call {@code path}, and what was expected. */
+    static MalformedResponseException unexpected(String path, Integer status, String contentType, String location) {
         String expected = path.contains("Risks") ? "a JSON object with an 'entities' array of risk events"
                 : "a JSON array of security events";
-        String location = message.getHeader("Location", String.class);
-        throw new MalformedResponseException("PTA answered the call " + path.replaceAll("/+$", "") + " with status "
+        return new MalformedResponseException("PTA answered the call " + path.replaceAll("/+$", "") + " with status "
                 + (status == null ? "(none)" : status) + (location == null ? "" : " to " + origin(location))
-                + " and content type " + (type == null ? "(none)" : "'" + mediaType(type) + "'")
+                + " and content type " + (contentType == null ? "(none)" : "'" + mediaType(contentType) + "'")
                 + ": expected a 2xx with " + expected);
     }
 

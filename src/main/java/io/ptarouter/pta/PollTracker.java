@@ -141,8 +141,8 @@ public final class PollTracker {
             return;
         }
         poll.overdueWarning(overdue.schedule(() -> LOG.warn("{} poll still running at {}, when the next one was due "
-                + "(cron '{}'), {} s after it started: the polls due meanwhile wait for it", poll.stream().id(),
-                due.toInstant(), cron, poll.elapsedMillis() / 1000), due.getTime() - now.getTime(), TimeUnit.MILLISECONDS));
+                + "(cron '{}'), {} ms after it started: the polls due meanwhile wait for it", poll.stream().id(),
+                due.toInstant(), cron, poll.elapsedMillis()), due.getTime() - now.getTime(), TimeUnit.MILLISECONDS));
     }
 
     /** Sets {@value #ACCEPTED}: false when every sink chosen for this version already has it. */

@@ -62,6 +62,8 @@ public final class SecurityEventReader {
         private final CapturingInputStream captured;
         private long count;
         private PtaEvent next;
+        /** Why reading stopped, handed out in place of the next event. */
+        private RuntimeException failure;
         private boolean done;
 
         Events(ObjectMapper json, AnswerLimits limits, JsonParser parser, CapturingInputStream captured) throws IOException {
@@ -83,16 +85,28 @@ public final class SecurityEventReader {
 
         @Override
         public boolean hasNext() {
-            if (next == null && !done) {
-                advance();
+            if (next == null && failure == null && !done) {
+                try {
+                    advance();
+                } catch (RuntimeException e) {
+                    // Camel's splitter looks ahead before it routes the event it holds: that event goes first,
+                    // and the failure comes with the next call for one.
+                    failure = e;
+                }
             }
-            return next != null;
+            return next != null || failure != null;
         }
 
         @Override
         public PtaEvent next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
+            }
+            if (next == null) {
+                RuntimeException e = failure;
+                failure = null;
+                done = true;
+                throw e;
             }
             PtaEvent event = next;
             next = null;

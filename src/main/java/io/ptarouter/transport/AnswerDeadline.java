@@ -147,10 +147,23 @@ final class AnswerDeadline implements ExecChainHandler {
             return read;
         }
 
+        private void drainALittle() {
+            byte[] rest = new byte[8192];
+            try {
+                for (int drained = 0; !ended && leftNanos > 0 && drained < DRAINED; ) {
+                    int read = read(rest, 0, rest.length);
+                    drained += Math.max(read, 0);
+                }
+            } catch (IOException e) {
+                // the connection is broken: it is discarded below
+            }
+        }
+
         @Override
         public void close() throws IOException {
+            drainALittle();
             if (!ended) {
-                // Unread content: cut the connection instead of reading the rest (perhaps forever) to reuse it.
+                // More unread content: cut the connection instead of reading the rest (perhaps forever) to reuse it.
                 runtime.discardEndpoint();
                 try {
                     in.close();
@@ -162,6 +175,9 @@ final class AnswerDeadline implements ExecChainHandler {
             in.close();
         }
     }
+
+    /** A parser that stops at the closing bracket leaves a few bytes at most: read, the connection can be reused. */
+    private static final int DRAINED = 1 << 16;
 
     private static ScheduledThreadPoolExecutor timer() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {

@@ -18,7 +18,7 @@ public record AnswerLimits(int maxEventBytes, long maxAnswerBytes, long maxEvent
     /** A number PTA sends (a score, a time in ms) has a few digits. */
     static final int MAX_NUMBER_LENGTH = 100;
     /** A risk events page is parsed whole, as a tree: a page of 1000 risk events is a few MB. */
-    static final long MAX_RISK_PAGE_BYTES = 64L << 20;
+    static final long MAX_RISK_PAGE_BYTES = 16L << 20;
 
     public static final AnswerLimits DEFAULT = new AnswerLimits(1 << 20, 4L << 30, 2_000_000);
 

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -86,8 +87,12 @@ public final class RiskPageReader {
         } catch (JsonProcessingException e) {
             String at = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new MalformedResponseException("PTA risk events page " + page + " is malformed" + at + ": "
-                    + e.getOriginalMessage(), e);
+            String limits = e instanceof StreamConstraintsException
+                    ? " (a page is held to " + (AnswerLimits.MAX_RISK_PAGE_BYTES >> 20)
+                    + " MB, a string to pta.events.max-event-size)" : "";
+            throw new MalformedResponseException("PTA risk events page " + page + " is "
+                    + (limits.isEmpty() ? "malformed" : "over a limit") + at + ": "
+                    + e.getOriginalMessage() + limits, e);
         } catch (IOException e) {
             throw new MalformedResponseException("reading PTA risk events page " + page + " failed: " + e.getMessage(), e);
         }

@@ -285,7 +285,8 @@ public final class SecurityEventReader {
         }
 
         private MalformedResponseException malformed(String problem, Throwable cause) {
-            if (cause instanceof StreamConstraintsException) {
+            boolean overLimit = cause instanceof StreamConstraintsException;
+            if (overLimit) {
                 problem += " (pta.events.max-event-size bounds a string, pta.events.max-answer-size the answer)";
             }
             JsonLocation at = parser.currentLocation();
@@ -296,7 +297,7 @@ public final class SecurityEventReader {
             } catch (IOException ignored) {
                 // the answer is already broken; the parse error is what matters
             }
-            return new MalformedResponseException("PTA security events answer is malformed at line " + at.getLineNr()
+            return new MalformedResponseException("PTA security events answer is " + (overLimit ? "over a limit" : "malformed") + " at line " + at.getLineNr()
                     + ", column " + at.getColumnNr() + " after " + count + " events: " + problem, cause);
         }
 

@@ -44,7 +44,8 @@ class UnexpectedAnswersTest extends RouterTestSupport {
     @Override
     protected Map<String, String> settings() {
         return Map.of("pta.sink.email.enabled", "false", "pta.sink.webhook.enabled", "false",
-                "pta.http.retry-delay", "10ms", "pta.http.max-retry-delay", "20ms");
+                "pta.http.retry-delay", "10ms", "pta.http.max-retry-delay", "20ms",
+                "pta.events.max-answer-size", getCurrentTestName().contains("LargerThan") ? "16KB" : "4GB");
     }
 
     @BeforeEach
@@ -116,7 +117,38 @@ class UnexpectedAnswersTest extends RouterTestSupport {
                 Arguments.of(named("200 entities as a string", json("{\"entities\":\"r1\",\"totalPages\":1}")),
                         List.of("'entities' as string")),
                 Arguments.of(named("200 an array where the page object belongs", json("[]")),
-                        List.of("not a JSON object but array")));
+                        List.of("not a JSON object but array")),
+                Arguments.of(named("200 a page of more than 16 MB", json(riskPage(20_000))),
+                        List.of("exceeds the maximum allowed", "a page is held to 16 MB")));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSecurityEventsAnswerLargerThanTheLimitFailsThePollAndTheEventsBeforeItAreDelivered() throws Exception {
+        List<ObjectNode> events = new java.util.ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            events.add(Events.security(Events.id(i), "VaultViaIrregularIp", 50.0, T0 + i));
+        }
+        stubSecurityEvents(Events.array(events));
+
+        poll("security-events");
+
+        assertThat(pollFailures()).singleElement().satisfies(failure -> assertThat(failure.getMessage())
+                .contains("Document length").contains("exceeds the maximum allowed (16384")
+                .contains("pta.events.max-answer-size"));
+        assertThat(log.text().lines().filter(l -> l.contains("security-events poll failed")).toList()).hasSize(1);
+        assertThat(fileEnvelopes("security-events")).as("the events read before the limit").isNotEmpty().hasSizeLessThan(100);
+        assertThat(watermarks().get("security-events")).isEmpty();
+    }
+
+    /** A page of {@code n} risk events, about 900 bytes each. */
+    private static String riskPage(int n) {
+        StringBuilder page = new StringBuilder("{\"entities\":[");
+        for (int i = 0; i < n; i++) {
+            ObjectNode risk = Events.risk("risk-" + i, "RISK_RISKY_SPN", 80.0, T0 + i);
+            risk.put("description", "x".repeat(750));
+            page.append(i == 0 ? "" : ",").append(risk);
+        }
+        return page.append("],\"totalEntities\":").append(n).append(",\"totalPages\":1}").toString();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -138,8 +138,8 @@ public final class SecurityEventReader {
                 throw malformed(e.getOriginalMessage(), e);
             } catch (AnswerTimeoutException e) {
                 stop();
-                throw new IncompleteAnswerException("PTA security events answer: " + e.getMessage() + " after " + count
-                        + " events", e);
+                throw new IncompleteAnswerException("PTA security events answer cut off after " + count + " events: "
+                        + e.getMessage(), e);
             } catch (IOException e) {
                 throw malformed("reading the answer failed: " + e.getMessage(), e);
             } catch (OutOfMemoryError | StackOverflowError e) {

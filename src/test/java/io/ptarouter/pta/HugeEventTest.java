@@ -118,11 +118,13 @@ class HugeEventTest {
     private void startPvwa() throws IOException {
         pvwa = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         pvwa.setExecutor(threads);
-        pvwa.createContext("/PasswordVault/API/auth/", exchange -> {
-            try (exchange) {
-                send(exchange, exchange.getRequestURI().getPath().endsWith("Logon") ? "\"huge-token\"" : "{}");
-            }
-        });
+        for (String auth : List.of("/PasswordVault/API/auth/", "/PasswordVault/API/Auth/")) {
+            pvwa.createContext(auth, exchange -> {
+                try (exchange) {
+                    send(exchange, exchange.getRequestURI().getPath().endsWith("Logon") ? "\"huge-token\"" : "{}");
+                }
+            });
+        }
         pvwa.createContext("/PasswordVault/API/pta/API/Events/", exchange -> {
             try (exchange) {
                 switch (eventCalls.incrementAndGet()) {

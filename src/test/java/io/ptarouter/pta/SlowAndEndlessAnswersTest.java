@@ -69,6 +69,7 @@ class SlowAndEndlessAnswersTest extends RouterTestSupport {
 
     @AfterEach
     void stopPvwa() {
+        context.stop(); // first, so that its polls and its logoff still find the PVWA
         pvwa.close();
     }
 
@@ -217,11 +218,13 @@ class SlowAndEndlessAnswersTest extends RouterTestSupport {
                 throw new IllegalStateException(e);
             }
             server.setExecutor(threads);
-            server.createContext("/PasswordVault/API/auth/", exchange -> {
-                try (exchange) {
-                    send(exchange, exchange.getRequestURI().getPath().endsWith("Logon") ? "\"" + TOKEN + "\"" : "{}");
-                }
-            });
+            for (String auth : List.of("/PasswordVault/API/auth/", "/PasswordVault/API/Auth/")) {
+                server.createContext(auth, exchange -> {
+                    try (exchange) {
+                        send(exchange, exchange.getRequestURI().getPath().endsWith("Logon") ? "\"" + TOKEN + "\"" : "{}");
+                    }
+                });
+            }
             server.createContext("/PasswordVault/API/pta/API/Events/", exchange -> {
                 requests.incrementAndGet();
                 cut.set(false);

@@ -25,7 +25,8 @@ import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
  * waiting in reads only (the time the poll spends delivering the events read so far is not the
  * peer's), so a read can overshoot it by one read timeout at most. Outermost in HttpClient's chain:
  * the body it sees is the decompressed one. A body closed before its end cuts the connection too,
- * rather than letting HttpClient read the rest to reuse it (an answer that never ends never would).
+ * rather than letting HttpClient read the rest to reuse it (an answer that never ends never would),
+ * and of an error's body only the first 64 KiB are read (Camel keeps it whole in its exception).
  */
 final class AnswerDeadline implements ExecChainHandler {
 
@@ -69,7 +70,9 @@ final class AnswerDeadline implements ExecChainHandler {
         HttpEntity entity = response.getEntity();
         if (entity != null) {
             long left = timeout.toNanos() - (System.nanoTime() - started);
-            response.setEntity(new Bounded(entity, left, scope.execRuntime));
+            // Camel reads an error's body whole, into its exception: only its start is worth that.
+            long bytes = response.getCode() >= 300 ? ERROR_BODY_BYTES : Long.MAX_VALUE;
+            response.setEntity(new Bounded(entity, left, bytes, scope.execRuntime));
         }
         return response;
     }
@@ -90,19 +93,21 @@ final class AnswerDeadline implements ExecChainHandler {
     private final class Bounded extends HttpEntityWrapper {
 
         private final long budgetNanos;
+        private final long maxBytes;
         private final ExecRuntime runtime;
         private InputStream content;
 
-        Bounded(HttpEntity entity, long budgetNanos, ExecRuntime runtime) {
+        Bounded(HttpEntity entity, long budgetNanos, long maxBytes, ExecRuntime runtime) {
             super(entity);
             this.budgetNanos = budgetNanos;
+            this.maxBytes = maxBytes;
             this.runtime = runtime;
         }
 
         @Override
         public synchronized InputStream getContent() throws IOException {
             if (content == null) {
-                content = new Budget(super.getContent(), budgetNanos, runtime);
+                content = new Budget(super.getContent(), budgetNanos, maxBytes, runtime);
             }
             return content;
         }
@@ -116,12 +121,14 @@ final class AnswerDeadline implements ExecChainHandler {
     private final class Budget extends FilterInputStream {
 
         private long leftNanos;
+        private long leftBytes;
         private final ExecRuntime runtime;
         private boolean ended;
 
-        Budget(InputStream in, long budgetNanos, ExecRuntime runtime) {
+        Budget(InputStream in, long budgetNanos, long maxBytes, ExecRuntime runtime) {
             super(in);
             this.leftNanos = budgetNanos;
+            this.leftBytes = maxBytes;
             this.runtime = runtime;
         }
 
@@ -138,11 +145,16 @@ final class AnswerDeadline implements ExecChainHandler {
                 runtime.discardEndpoint();
                 throw exceeded("while its body was read", null);
             }
+            if (leftBytes <= 0) {
+                return -1; // the rest is not read: close() cuts the connection
+            }
             long started = System.nanoTime();
-            int read = in.read(buffer, offset, length);
+            int read = in.read(buffer, offset, (int) Math.min(length, leftBytes));
             leftNanos -= System.nanoTime() - started;
             if (read < 0) {
                 ended = true;
+            } else {
+                leftBytes -= read;
             }
             return read;
         }
@@ -150,9 +162,12 @@ final class AnswerDeadline implements ExecChainHandler {
         private void drainALittle() {
             byte[] rest = new byte[8192];
             try {
-                for (int drained = 0; !ended && leftNanos > 0 && drained < DRAINED; ) {
+                for (int drained = 0; !ended && leftNanos > 0 && leftBytes > 0 && drained < DRAINED; ) {
                     int read = read(rest, 0, rest.length);
-                    drained += Math.max(read, 0);
+                    if (read < 0) {
+                        break;
+                    }
+                    drained += read;
                 }
             } catch (IOException e) {
                 // the connection is broken: it is discarded below
@@ -176,6 +191,8 @@ final class AnswerDeadline implements ExecChainHandler {
         }
     }
 
+    /** How much of an error's body (a status of 300 or more) is read. */
+    private static final long ERROR_BODY_BYTES = 1 << 16;
     /** A parser that stops at the closing bracket leaves a few bytes at most: read, the connection can be reused. */
     private static final int DRAINED = 1 << 16;
 

@@ -149,6 +149,22 @@ class SlowAndEndlessAnswersTest extends RouterTestSupport {
     }
 
     @Test
+    void anErrorWithAnEndlessBodyIsReadOnlyInPartAndFailsThePollAfterItsRetries() throws Exception {
+        pollOnce(event(1, T0));
+        pvwa.answer(exchange -> pvwa.endless(exchange, 503));
+
+        long started = System.nanoTime();
+        poll(STREAM);
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(took).as("each answer is read in part, not to its end or its deadline").isLessThan(Duration.ofSeconds(6));
+        assertThat(failedLines()).singleElement().satisfies(line -> assertThat(line).contains("statusCode: 503")
+                .contains("watermark stays at " + Instant.ofEpochMilli(T0)));
+        assertThat(log.text()).contains("PTA answered 503, retrying");
+        assertThat(pvwa.requests()).as("the first poll's call, then the call and its 3 retries").isEqualTo(5);
+    }
+
+    @Test
     void aPollStillRunningWhenTheNextIsDueIsWarnedOfWhileItRuns() {
         pvwa.answer(exchange -> pvwa.dribble(exchange, "[", event(1, T0) + "]"));
 
@@ -281,8 +297,12 @@ class SlowAndEndlessAnswersTest extends RouterTestSupport {
 
         /** An array of events that never ends: ids from 100 up, each a millisecond newer. */
         void endless(HttpExchange exchange) throws IOException {
+            endless(exchange, 200);
+        }
+
+        void endless(HttpExchange exchange, int status) throws IOException {
             exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, 0);
+            exchange.sendResponseHeaders(status, 0);
             OutputStream body = exchange.getResponseBody();
             body.write('[');
             for (int n = 100; ; n++) {

@@ -27,7 +27,9 @@ import io.ptarouter.transport.AnswerTimeoutException;
  * answer surfaces as {@link MalformedResponseException} from the iterator, which fails the poll
  * without moving the watermark. Each event comes with its text as PTA sent it ({@link PtaEvent}),
  * taken from the bytes the parser read, and a tree of only the members classification reads: the
- * rest of each event is skipped by the parser, not built.
+ * rest of each event is skipped by the parser, not built. Within {@link AnswerLimits}: an event
+ * larger than the limit is handed on with its problem (to be rejected), its bytes not kept; an
+ * answer with more events than a poll may read fails the poll after them ({@link IncompleteAnswerException}).
  */
 public final class SecurityEventReader {
 
@@ -142,9 +144,10 @@ public final class SecurityEventReader {
                         + e.getMessage(), e);
             } catch (IOException e) {
                 throw malformed("reading the answer failed: " + e.getMessage(), e);
-            } catch (OutOfMemoryError | StackOverflowError e) {
-                // Thrown out of a split's iterator, an Error would never reach the poll's error handler and
-                // would leave the poll's exchange in flight: the poll fails like any other, and says why.
+            } catch (Error e) {
+                // Thrown out of a split's iterator, an Error (OutOfMemoryError, StackOverflowError, ...) would never
+                // reach the poll's error handler and would leave the poll's exchange in flight: the poll fails like any
+                // other, and says why.
                 stop();
                 throw new IncompleteAnswerException("reading PTA security events answer failed: " + e, e);
             }

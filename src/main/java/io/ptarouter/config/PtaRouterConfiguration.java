@@ -37,6 +37,8 @@ import io.ptarouter.auth.IdentityTokenProvider;
 import io.ptarouter.auth.PvwaTokenProvider;
 import io.ptarouter.auth.Reauthorize;
 import io.ptarouter.health.DeliveryHealth;
+import io.ptarouter.pta.AnswerCheck;
+import io.ptarouter.pta.AnswerLimits;
 import io.ptarouter.pta.HandBackToPoll;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.PtaStream;
@@ -96,7 +98,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         new DemoEnvironment().startIfEnabled(context, settings, files);
 
         String baseUrl = baseUrl(settings);
-        HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings));
+        HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings),
+                positive(settings, "pta.http.answer-timeout", Duration.ofMinutes(10)), "pta.http.answer-timeout");
         CachedTokenProvider tokens = tokenProvider(settings, baseUrl, ptaTransport);
         // Camel stops services in reverse order: the logoff runs while the transport is still open.
         closeOnStop(context, ptaTransport);
@@ -114,6 +117,11 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaRetries", new TransientFailures(
                 settings.integer("pta.http.max-retries", 3, 0, 100), retryDelay, maxRetryDelay, clock));
         registry.bind("handBackToPoll", new HandBackToPoll());
+        registry.bind("ptaAnswerCheck", new AnswerCheck());
+        AnswerLimits limits = new AnswerLimits(
+                (int) size(settings, "pta.events.max-event-size", AnswerLimits.DEFAULT.maxEventBytes(), 1024, 256L << 20),
+                size(settings, "pta.events.max-answer-size", AnswerLimits.DEFAULT.maxAnswerBytes(), 1024, Long.MAX_VALUE),
+                settings.integer("pta.events.max-per-poll", (int) AnswerLimits.DEFAULT.maxEventsPerPoll(), 1, Integer.MAX_VALUE));
 
         Optional<Path> h2File = h2File(settings.required("pta.state.jdbc-url"));
         h2File.ifPresent(file -> files.prepareDirectory(file.getParent()));
@@ -152,12 +160,13 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
         Watermarks watermarks = store;
         registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
-        registry.bind("securityEventReader", new SecurityEventReader());
+        registry.bind("securityEventReader", new SecurityEventReader(limits));
         registry.bind("riskEventsQuery", new RiskEventsQuery(watermarks, policy.overlap(),
                 settings.optional("pta.risk-events.filter"), settings.optional("pta.risk-events.sort"),
                 settings.integer("pta.risk-events.page-size", 100, 1, 1000),
                 settings.bool("pta.risk-events.detection-time-filter", false)));
-        registry.bind("riskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000)));
+        registry.bind("riskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000),
+                limits));
         // Settings only the routes read are checked here too, so a bad value fails start-up naming its key.
         settings.bool("pta.security-events.enabled", true);
         settings.bool("pta.risk-events.enabled", true);
@@ -516,6 +525,30 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.getRegistry().bind("webhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));
+    }
+
+    /** A size in bytes, or with a unit: 512KB, 1MB, 4GB (powers of 1024). */
+    private static long size(Settings settings, String key, long defaultValue, long min, long max) {
+        Optional<String> text = settings.optional(key);
+        if (text.isEmpty()) {
+            return defaultValue;
+        }
+        java.util.regex.Matcher size = java.util.regex.Pattern.compile("(?i)\\s*(\\d{1,12})\\s*(B|KB|MB|GB)?\\s*")
+                .matcher(text.get());
+        if (!size.matches()) {
+            throw new InvalidConfigurationException(key, "expected a size such as 1MB (B, KB, MB or GB), got '" + text.get() + "'");
+        }
+        String unit = size.group(2) == null ? "B" : size.group(2).toUpperCase(java.util.Locale.ROOT);
+        long bytes = Long.parseLong(size.group(1)) << switch (unit) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            default -> 0;
+        };
+        if (bytes < min || bytes > max) {
+            throw new InvalidConfigurationException(key, "expected from " + min + " to " + max + " bytes, got " + text.get());
+        }
+        return bytes;
     }
 
     private static CronExpression cron(Settings settings, String key) {

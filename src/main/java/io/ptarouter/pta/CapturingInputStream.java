@@ -10,7 +10,9 @@ import java.util.Arrays;
  * Keeps the bytes a parser reads, from the start of the element being parsed on, so that the
  * element's text can be taken as it arrived: the parser reports where an element starts and ends
  * (byte offsets from the start of the stream), and {@link #release} lets go of what came before.
- * What it holds is the element being parsed plus the parser's read-ahead buffer.
+ * What it holds is the element being parsed plus the parser's read-ahead buffer, and never much
+ * more than {@code maxHeld}: an element larger than that loses its text (the reader rejects it by
+ * its size), instead of a buffer the size of the element.
  */
 final class CapturingInputStream extends FilterInputStream {
 
@@ -19,9 +21,11 @@ final class CapturingInputStream extends FilterInputStream {
     private long base;
     private int length;
     private long releasedBefore;
+    private final int maxHeld;
 
-    CapturingInputStream(InputStream in) {
+    CapturingInputStream(InputStream in, int maxHeld) {
         super(in);
+        this.maxHeld = maxHeld;
     }
 
     @Override
@@ -76,6 +80,11 @@ final class CapturingInputStream extends FilterInputStream {
             System.arraycopy(bytes, drop, bytes, 0, length - drop);
             base += drop;
             length -= drop;
+            if (length + count > maxHeld) {
+                // The element under way is too large to keep: let go of it, keep what comes from here on.
+                base += length;
+                length = 0;
+            }
             if (length + count > bytes.length) {
                 bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + count));
             }

@@ -1,8 +1,11 @@
 package io.ptarouter.pta;
 
+import java.util.Map;
+
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeExtension;
 import org.apache.camel.Processor;
+import org.apache.camel.http.base.HttpOperationFailedException;
 
 /**
  * Hands the failure of a PTA call back to the poll that made it, once the route {@code pta-call}
@@ -28,10 +31,23 @@ public final class HandBackToPoll implements Processor {
         if (failure == null) {
             failure = new IllegalStateException("a PTA call failed without saying why");
         }
+        if (failure instanceof HttpOperationFailedException http && http.getStatusCode() >= 300 && http.getStatusCode() < 400) {
+            // Not PTA's answer but a redirect (followed by nothing): said as such, without the URLs' queries.
+            failure = AnswerCheck.unexpected(exchange.getMessage().getHeader(Exchange.HTTP_PATH, "", String.class),
+                    http.getStatusCode(), header(http, "Content-Type"), http.getRedirectLocation());
+        }
         ExchangeExtension marks = exchange.getExchangeExtension();
         marks.setFailureHandled(false);
         marks.setErrorHandlerHandled(null);
         marks.setRedeliveryExhausted(false);
         throw failure;
+    }
+
+    private static String header(HttpOperationFailedException http, String name) {
+        if (http.getResponseHeaders() == null) {
+            return null;
+        }
+        return http.getResponseHeaders().entrySet().stream().filter(h -> h.getKey().equalsIgnoreCase(name))
+                .map(Map.Entry::getValue).findFirst().orElse(null);
     }
 }

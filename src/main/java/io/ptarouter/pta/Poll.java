@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.function.Supplier;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -28,10 +29,24 @@ public final class Poll {
     private final Map<String, PollBatch> batches = new LinkedHashMap<>();
     private final PollLedger ledger;
     private volatile long lastCheckpointNanos = startedNanos;
+    /** The warning due if this poll is still running when the next one is due; cancelled when it ends. */
+    private volatile Future<?> overdueWarning;
 
     public Poll(PtaStream stream, PollLedger ledger) {
         this.stream = stream;
         this.ledger = ledger;
+    }
+
+    void overdueWarning(Future<?> warning) {
+        overdueWarning = warning;
+    }
+
+    /** The poll finished, failed or was abandoned. */
+    void ended() {
+        Future<?> warning = overdueWarning;
+        if (warning != null) {
+            warning.cancel(false);
+        }
     }
 
     /** What this poll delivered, for the sinks to report to. */

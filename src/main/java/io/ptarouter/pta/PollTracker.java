@@ -2,22 +2,28 @@ package io.ptarouter.pta;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Date;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeExtension;
 import org.apache.camel.http.base.HttpOperationFailedException;
 import org.apache.camel.support.DefaultMessage;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
+import org.apache.camel.component.quartz.QuartzEndpoint;
+import org.quartz.CronExpression;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -75,6 +81,21 @@ public final class PollTracker {
                 thread.setDaemon(true);
                 return thread;
             });
+    /** Warns of polls still running when the next one is due; one daemon thread, idle but for that. */
+    private final ScheduledThreadPoolExecutor overdue = overdueTimer();
+
+    private static ScheduledThreadPoolExecutor overdueTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "pta-poll-overdue");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        // its thread ends when idle, so that a stopped CamelContext leaves none behind
+        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        return timer;
+    }
 
     public PollTracker(DeliveryStore store, Policy policy, PollLedger.DeadLetterSink deadLetters, SinkBreakers breakers,
                        DeliveryHealth health, Clock clock) {
@@ -105,6 +126,31 @@ public final class PollTracker {
         inFlight.add(poll);
         exchange.setProperty(Poll.PROPERTY, poll);
         health.pollStarted(pta.id());
+        warnIfStillRunningWhenNextDue(exchange, poll);
+    }
+
+    /**
+     * Polls of a stream never overlap: one still running when the next is due holds that one back.
+     * Said once, when it happens (Quartz's own time, the cron of the route's endpoint), not at the end.
+     */
+    private void warnIfStillRunningWhenNextDue(Exchange exchange, Poll poll) {
+        if (!(exchange.getFromEndpoint() instanceof QuartzEndpoint quartz) || quartz.getCron() == null) {
+            return;
+        }
+        String cron = quartz.getCron().replace('+', ' ');
+        Date now = new Date();
+        Date due;
+        try {
+            due = new CronExpression(cron).getNextValidTimeAfter(now);
+        } catch (ParseException e) {
+            return; // Quartz itself refused it before any poll could start
+        }
+        if (due == null) {
+            return;
+        }
+        poll.overdueWarning(overdue.schedule(() -> LOG.warn("{} poll still running at {}, when the next one was due "
+                + "(cron '{}'), {} ms after it started: the polls due meanwhile wait for it", poll.stream().id(),
+                due.toInstant(), cron, poll.elapsedMillis()), due.getTime() - now.getTime(), TimeUnit.MILLISECONDS));
     }
 
     /**
@@ -236,6 +282,7 @@ public final class PollTracker {
     public void finish(Exchange exchange) throws Exception {
         Poll poll = poll(exchange);
         inFlight.remove(poll);
+        poll.ended();
         String stream = poll.stream().id();
         if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
             // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
@@ -275,12 +322,16 @@ public final class PollTracker {
     public void abort(Exchange exchange) {
         Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (cause instanceof CamelExecutionException && cause.getCause() != null) {
+            cause = cause.getCause(); // how Camel carries an Error (OutOfMemoryError, StackOverflowError) a step threw
+        }
         String reason = cause == null ? "unknown error" : reason(cause);
         if (poll == null) {
             LOG.error("poll failed before it started: {}", reason);
             return;
         }
         inFlight.remove(poll);
+        poll.ended();
         String stream = poll.stream().id();
         try {
             checkpoint(poll, OptionalLong.empty()); // what was delivered before the failure stays delivered
@@ -326,6 +377,7 @@ public final class PollTracker {
 
     private void recordAbandoned(Poll poll) {
         inFlight.remove(poll);
+        poll.ended();
         try {
             checkpoint(poll, OptionalLong.empty());
             LOG.warn("{} poll abandoned at shutdown after {} events: what was delivered is recorded, {} events are "

@@ -14,8 +14,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param text   the event as PTA sent it, on one line; null where it cannot be passed on as it is
  *               (a line break between its tokens would split an NDJSON line), and then the envelope
  *               holds {@code fields}, the whole event, written out
+ * @param problem why the event cannot be routed though it was read (it is too large), or null
  */
-public record PtaEvent(JsonNode fields, String text) {
+public record PtaEvent(JsonNode fields, String text, String problem) {
+
+    public PtaEvent(JsonNode fields, String text) {
+        this(fields, text, null);
+    }
 
     /** The whole event, for the rare paths that need all of it (a rejected event): its text parsed again. */
     public JsonNode tree(ObjectMapper json) throws JsonProcessingException {

@@ -1,5 +1,7 @@
 package io.ptarouter.pta;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -15,7 +17,12 @@ public final class PtaJson {
     }
 
     public static ObjectMapper mapper() {
-        return JsonMapper.builder()
+        return mapper(StreamReadConstraints.defaults());
+    }
+
+    /** For reading PTA's answers: within {@code limits}, so that no answer can exhaust the heap. */
+    static ObjectMapper mapper(StreamReadConstraints limits) {
+        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build())
                 .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                 .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
                 .build();

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -24,11 +26,17 @@ public final class RiskPageReader {
     private static final Logger LOG = LoggerFactory.getLogger(RiskPageReader.class);
     public static final String MORE_PAGES = "ptaMorePages";
 
-    private final ObjectMapper json = PtaJson.mapper();
+    private final ObjectMapper json;
     private final int maxPages;
 
     public RiskPageReader(int maxPages) {
+        this(maxPages, AnswerLimits.DEFAULT);
+    }
+
+    /** A page is read whole, as a tree: it may hold at most {@value AnswerLimits#MAX_RISK_PAGE_BYTES} bytes. */
+    public RiskPageReader(int maxPages, AnswerLimits limits) {
         this.maxPages = maxPages;
+        this.json = PtaJson.mapper(limits.constraints(Math.min(limits.maxAnswerBytes(), AnswerLimits.MAX_RISK_PAGE_BYTES)));
     }
 
     public List<JsonNode> read(Exchange exchange) {
@@ -36,7 +44,9 @@ public final class RiskPageReader {
         JsonNode answer = parse(exchange, page);
         JsonNode entities = answer.get("entities");
         if (entities == null || !entities.isArray()) {
-            throw new MalformedResponseException("PTA risk events page " + page + " has no 'entities' array");
+            throw new MalformedResponseException("PTA risk events page " + page + " has no 'entities' array: expected "
+                    + "{\"entities\": [...], \"totalPages\": ...}, got " + (entities == null ? "an object with fields "
+                    + fieldNames(answer) : "'entities' as " + entities.getNodeType().toString().toLowerCase(Locale.ROOT)));
         }
         long totalEntities = answer.path("totalEntities").asLong(-1);
         int totalPages = answer.path("totalPages").asInt(-1);
@@ -53,21 +63,36 @@ public final class RiskPageReader {
         return list;
     }
 
+    private static String fieldNames(JsonNode answer) {
+        StringBuilder names = new StringBuilder();
+        answer.fieldNames().forEachRemaining(n -> names.append(names.length() == 0 ? "" : ", ").append(n));
+        return names.length() == 0 ? "(none)" : names.length() > 200 ? names.substring(0, 200) + "..." : names.toString();
+    }
+
     private JsonNode parse(Exchange exchange, int page) {
         try (InputStream body = exchange.getMessage().getBody(InputStream.class)) {
             if (body == null) {
                 throw new MalformedResponseException("PTA risk events page " + page + " is empty");
             }
             JsonNode answer = json.readTree(body);
-            if (answer == null || !answer.isObject()) {
-                throw new MalformedResponseException("PTA risk events page " + page + " is not a JSON object");
+            if (answer == null || answer.isMissingNode()) {
+                throw new MalformedResponseException("PTA risk events page " + page + " is empty: expected a JSON "
+                        + "object with an 'entities' array");
+            }
+            if (!answer.isObject()) {
+                throw new MalformedResponseException("PTA risk events page " + page + " is not a JSON object but "
+                        + answer.getNodeType().toString().toLowerCase(Locale.ROOT) + ": expected one with an 'entities' array");
             }
             return answer;
         } catch (JsonProcessingException e) {
             String at = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-            throw new MalformedResponseException("PTA risk events page " + page + " is malformed" + at + ": "
-                    + e.getOriginalMessage(), e);
+            String limits = e instanceof StreamConstraintsException
+                    ? " (a page is held to " + (AnswerLimits.MAX_RISK_PAGE_BYTES >> 20)
+                    + " MB, a string to pta.events.max-event-size)" : "";
+            throw new MalformedResponseException("PTA risk events page " + page + " is "
+                    + (limits.isEmpty() ? "malformed" : "over a limit") + at + ": "
+                    + e.getOriginalMessage() + limits, e);
         } catch (IOException e) {
             throw new MalformedResponseException("reading PTA risk events page " + page + " failed: " + e.getMessage(), e);
         }

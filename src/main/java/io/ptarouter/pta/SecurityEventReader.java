@@ -12,11 +12,14 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.ptarouter.transport.AnswerTimeoutException;
 
 /**
  * Reads the security events answer, a bare JSON array that can hold hundreds of thousands of
@@ -24,38 +27,57 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * answer surfaces as {@link MalformedResponseException} from the iterator, which fails the poll
  * without moving the watermark. Each event comes with its text as PTA sent it ({@link PtaEvent}),
  * taken from the bytes the parser read, and a tree of only the members classification reads: the
- * rest of each event is skipped by the parser, not built.
+ * rest of each event is skipped by the parser, not built. Within {@link AnswerLimits}: an event
+ * larger than the limit is handed on with its problem (to be rejected), its bytes not kept; an
+ * answer with more events than a poll may read fails the poll after them ({@link IncompleteAnswerException}).
  */
 public final class SecurityEventReader {
 
-    private final ObjectMapper json = PtaJson.mapper();
+    private final ObjectMapper json;
+    private final AnswerLimits limits;
+
+    public SecurityEventReader() {
+        this(AnswerLimits.DEFAULT);
+    }
+
+    public SecurityEventReader(AnswerLimits limits) {
+        this.limits = limits;
+        this.json = PtaJson.mapper(limits.constraints(limits.maxAnswerBytes()));
+    }
 
     public Iterator<PtaEvent> read(Exchange exchange) throws IOException {
         InputStream body = exchange.getMessage().getBody(InputStream.class);
         if (body == null) {
-            return java.util.Collections.emptyIterator();
+            throw new MalformedResponseException("PTA security events answer has no body: expected a JSON array of "
+                    + "security events ([] when there are none)");
         }
-        CapturingInputStream captured = new CapturingInputStream(body);
-        return new Events(json, json.createParser(captured), captured);
+        // Room for the largest event plus the parser's read-ahead.
+        CapturingInputStream captured = new CapturingInputStream(body, limits.maxEventBytes() + (1 << 16));
+        return new Events(json, limits, json.createParser(captured), captured);
     }
 
     private static final class Events implements Iterator<PtaEvent>, Closeable {
 
         private final ObjectMapper json;
+        private final AnswerLimits limits;
         private final JsonParser parser;
         private final CapturingInputStream captured;
         private long count;
         private PtaEvent next;
+        /** Why reading stopped, handed out in place of the next event. */
+        private RuntimeException failure;
         private boolean done;
 
-        Events(ObjectMapper json, JsonParser parser, CapturingInputStream captured) throws IOException {
+        Events(ObjectMapper json, AnswerLimits limits, JsonParser parser, CapturingInputStream captured) throws IOException {
             this.json = json;
+            this.limits = limits;
             this.parser = parser;
             this.captured = captured;
             JsonToken first = nextToken();
             if (first == null) {
-                done = true; // an empty body: no events
                 close();
+                throw new MalformedResponseException("PTA security events answer is empty: expected a JSON array of "
+                        + "security events ([] when there are none)");
             } else if (first != JsonToken.START_ARRAY) {
                 String detail = first == JsonToken.START_OBJECT ? describeObject() : "a " + first;
                 close();
@@ -65,16 +87,28 @@ public final class SecurityEventReader {
 
         @Override
         public boolean hasNext() {
-            if (next == null && !done) {
-                advance();
+            if (next == null && failure == null && !done) {
+                try {
+                    advance();
+                } catch (RuntimeException e) {
+                    // Camel's splitter looks ahead before it routes the event it holds: that event goes first,
+                    // and the failure comes with the next call for one.
+                    failure = e;
+                }
             }
-            return next != null;
+            return next != null || failure != null;
         }
 
         @Override
         public PtaEvent next() {
             if (!hasNext()) {
                 throw new NoSuchElementException();
+            }
+            if (next == null) {
+                RuntimeException e = failure;
+                failure = null;
+                done = true;
+                throw e;
             }
             PtaEvent event = next;
             next = null;
@@ -92,14 +126,40 @@ public final class SecurityEventReader {
                     close();
                 } else if (token == null) {
                     throw malformed("the answer ends before the array is closed (truncated)", null);
+                } else if (count >= limits.maxEventsPerPoll()) {
+                    stop();
+                    throw new IncompleteAnswerException("PTA security events answer holds more than pta.events.max-per-poll ("
+                            + limits.maxEventsPerPoll() + ") events: stopped reading after " + count + "; what was read is "
+                            + "delivered, the watermark stays (PTA's order is not guaranteed); raise the setting if PTA "
+                            + "really holds that many");
                 } else {
                     next = event(token);
                     count++;
                 }
             } catch (JsonProcessingException e) {
                 throw malformed(e.getOriginalMessage(), e);
+            } catch (AnswerTimeoutException e) {
+                stop();
+                throw new IncompleteAnswerException("PTA security events answer cut off after " + count + " events: "
+                        + e.getMessage(), e);
             } catch (IOException e) {
                 throw malformed("reading the answer failed: " + e.getMessage(), e);
+            } catch (Error e) {
+                // Thrown out of a split's iterator, an Error (OutOfMemoryError, StackOverflowError, ...) would never
+                // reach the poll's error handler and would leave the poll's exchange in flight: the poll fails like any
+                // other, and says why.
+                stop();
+                throw new IncompleteAnswerException("reading PTA security events answer failed: " + e, e);
+            }
+        }
+
+        private void stop() {
+            done = true;
+            next = null;
+            try {
+                close();
+            } catch (IOException ignored) {
+                // the connection is cut; nothing is read from it any more
             }
         }
 
@@ -114,8 +174,14 @@ public final class SecurityEventReader {
             if (start < 0) {
                 return new PtaEvent(json.readTree(parser), null);
             }
-            JsonNode fields = token == JsonToken.START_OBJECT ? classifiedFields() : value(token);
+            JsonNode fields = token == JsonToken.START_OBJECT ? classifiedFields() : nonObject(token);
             long end = parser.currentLocation().getByteOffset();
+            if (end - start > limits.maxEventBytes()) {
+                captured.release(end);
+                // Only the members classification reads were kept, to name the event; the rest was skipped unread.
+                return new PtaEvent(fields, null, "the event is " + (end - start) + " bytes, more than "
+                        + "pta.events.max-event-size (" + limits.maxEventBytes() + "); only the fields pta-router reads are kept");
+            }
             String text = captured.text(start, end);
             captured.release(end);
             if (text == null) {
@@ -126,6 +192,17 @@ public final class SecurityEventReader {
                 return new PtaEvent(json.readTree(text), null);
             }
             return new PtaEvent(fields, text);
+        }
+
+        /** An event that is not an object (rejected later, as such): skipped first, so that its size is known. */
+        private JsonNode nonObject(JsonToken token) throws IOException {
+            if (!token.isStructStart()) {
+                return value(token);
+            }
+            long start = parser.currentTokenLocation().getByteOffset();
+            parser.skipChildren();
+            String text = captured.text(start, parser.currentLocation().getByteOffset());
+            return text == null ? json.getNodeFactory().arrayNode() : json.readTree(text);
         }
 
         /** The members of a security event that {@link EventMetadata} reads, from the parser at the event's '{'. */
@@ -211,6 +288,10 @@ public final class SecurityEventReader {
         }
 
         private MalformedResponseException malformed(String problem, Throwable cause) {
+            boolean overLimit = cause instanceof StreamConstraintsException;
+            if (overLimit) {
+                problem += " (pta.events.max-event-size bounds a string, pta.events.max-answer-size the answer)";
+            }
             JsonLocation at = parser.currentLocation();
             done = true;
             next = null;
@@ -219,7 +300,7 @@ public final class SecurityEventReader {
             } catch (IOException ignored) {
                 // the answer is already broken; the parse error is what matters
             }
-            return new MalformedResponseException("PTA security events answer is malformed at line " + at.getLineNr()
+            return new MalformedResponseException("PTA security events answer is " + (overLimit ? "over a limit" : "malformed") + " at line " + at.getLineNr()
                     + ", column " + at.getColumnNr() + " after " + count + " events: " + problem, cause);
         }
 

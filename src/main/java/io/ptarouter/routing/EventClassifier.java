@@ -75,6 +75,9 @@ public final class EventClassifier implements Processor {
         message.setHeader(STREAM, poll.stream().id());
         EventMetadata metadata;
         try {
+            if (read.problem() != null) {
+                throw new InvalidEventException(read.problem());
+            }
             metadata = EventMetadata.of(poll.stream(), event, clock.millis() + maxClockSkewMillis);
         } catch (InvalidEventException e) {
             poll.receivedWithoutTime();

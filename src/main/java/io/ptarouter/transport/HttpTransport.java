@@ -36,9 +36,17 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
     private final RequestConfig requestConfig;
     private final HttpHost proxy;
     private final BasicCredentialsProvider proxyCredentials;
+    /** The deadline for a whole answer; null: none beyond the per-read timeout. */
+    private final AnswerDeadline answerDeadline;
 
     public HttpTransport(String name, TransportSettings settings) {
+        this(name, settings, null, null);
+    }
+
+    /** With a deadline for each whole answer, named by {@code timeoutSetting} in the error when it passes. */
+    public HttpTransport(String name, TransportSettings settings, Duration answerTimeout, String timeoutSetting) {
         this.name = name;
+        this.answerDeadline = answerTimeout == null ? null : new AnswerDeadline(answerTimeout, timeoutSetting);
         this.connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(tlsStrategy(settings))
                 .setDefaultConnectionConfig(ConnectionConfig.custom()
@@ -68,6 +76,9 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
                 // A redirect would carry the logon's password, the token or a webhook's secret header to
                 // wherever the Location points: a 3xx answer is returned to the caller, who reports it.
                 .disableRedirectHandling();
+        if (answerDeadline != null) {
+            builder.addExecInterceptorFirst(AnswerDeadline.NAME, answerDeadline);
+        }
         if (proxy != null) {
             builder.setProxy(proxy);
             if (proxyCredentials != null) {

@@ -97,7 +97,20 @@ class ConfigurationValidationTest {
                 bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "soon")),
                 bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "0")),
                 bad("pta.http.retry-delay", Map.of("pta.http.retry-delay", "1m", "pta.http.max-retry-delay", "30s")),
-                bad("pta.http.max-retry-delay", Map.of("pta.http.max-retry-delay", "-30s")));
+                bad("pta.http.max-retry-delay", Map.of("pta.http.max-retry-delay", "-30s")),
+                bad("pta.http.answer-timeout", Map.of("pta.http.answer-timeout", "0s")),
+                bad("pta.http.answer-timeout", Map.of("pta.http.answer-timeout", "soon")),
+                bad("pta.events.max-event-size", Map.of("pta.events.max-event-size", "lots")),
+                bad("pta.events.max-event-size", Map.of("pta.events.max-event-size", "10")),
+                bad("pta.events.max-event-size", Map.of("pta.events.max-event-size", "1GB")),
+                bad("pta.events.max-answer-size", Map.of("pta.events.max-answer-size", "-1MB")),
+                bad("pta.events.max-per-poll", Map.of("pta.events.max-per-poll", "0")));
+    }
+
+    @Test
+    void sizesTakeBytesOrAUnit() throws Exception {
+        configure(Map.of("pta.events.max-event-size", "512KB", "pta.events.max-answer-size", "16GB"));
+        configure(Map.of("pta.events.max-event-size", "1048576", "pta.events.max-answer-size", "4mb"));
     }
 
     private static Map<String, String> identity(String tokenUrl, String allowPlainHttp) {

@@ -146,8 +146,9 @@ class BadInputTest extends RouterTestSupport {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"[]", "", " \n"})
-    void anEmptyAnswerIsACleanPollThatDeliversNothing(String answer) throws Exception {
+    // An empty body is not an answer of no events: UnexpectedAnswersTest.
+    @ValueSource(strings = {"[]", " [ ]\n"})
+    void anEmptyArrayIsACleanPollThatDeliversNothing(String answer) throws Exception {
         pollOnce(event(1, T0));
         int mailsBefore = mails().length;
         int hooksBefore = webhookRequests().size();

@@ -139,7 +139,7 @@ class RedirectsAreNotFollowedTest {
 
             assertThat(received).as("requests that reached " + elsewhereHost()).isEmpty();
             assertThat(fileEnvelopes(STREAM)).isEmpty();
-            assertThat(log.text()).contains("statusCode: " + status + ", a redirect to host " + elsewhereHost())
+            assertThat(log.text()).contains("PTA answered the call /Events with status " + status + " to http://" + elsewhereHost())
                     .doesNotContain(TOKEN, QUERY_SECRET);
         }
     }

@@ -140,6 +140,7 @@ class JmsBatchesTest {
         event.setProperty(EventClassifier.EVENT_TIME_MILLIS, 1L);
         tracker.accept(event);
         assertThat(tracker.claim(event, "jms")).isTrue();
+        tracker.destinationReturned(event); // the router returns once the sink has the message in its batch
         return event;
     }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every setting a route or the code reads is in application.properties with a default and a
- * comment, and every setting there is in the README's configuration reference.
+ * comment, and docs/configuration.md is the page ConfigurationReference generates from that file.
  */
 class ConfigurationReferenceTest {
 
@@ -45,17 +46,33 @@ class ConfigurationReferenceTest {
     }
 
     @Test
-    void everySettingHasACommentAndIsInTheReadme() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        String[] lines = Files.readString(Path.of("application.properties")).split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
+    void everySettingHasAComment() throws IOException {
+        List<String> lines = Files.readAllLines(ConfigurationReference.PROPERTIES);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.startsWith("pta.")) {
                 String key = line.substring(0, line.indexOf('='));
-                assertThat(lines[i - 1]).as("the line above %s", key).startsWith("#");
-                assertThat(readme).as("README configuration reference").contains("| `" + key + "` |");
+                assertThat(lines.get(i - 1)).as("the line above %s", key).startsWith("#");
             }
         }
+    }
+
+    @Test
+    void theReferencePageHasARowForEverySetting() throws IOException {
+        String page = ConfigurationReference.render(Files.readAllLines(ConfigurationReference.PROPERTIES));
+        assertThat(settings().stringPropertyNames()).isNotEmpty().allSatisfy(key ->
+                assertThat(page).contains("| `" + key + "` |"));
+        assertThat(page).contains("| `pta.auth.password` | (empty) | `PTA_AUTH_PASSWORD` | Its password;");
+    }
+
+    @Test
+    void theReferencePageIsWhatTheGeneratorWritesFromTheProperties() throws IOException {
+        String expected = ConfigurationReference.render(Files.readAllLines(ConfigurationReference.PROPERTIES));
+        assertThat(ConfigurationReference.PAGE).as("docs/configuration.md").exists();
+        assertThat(Files.readString(ConfigurationReference.PAGE))
+                .as("docs/configuration.md is out of date with application.properties; regenerate it with: %s",
+                        ConfigurationReference.REGENERATE)
+                .isEqualTo(expected);
     }
 
     private static Properties settings() throws IOException {

@@ -69,7 +69,8 @@ class ManagementServerTest {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .ignoreException(ConnectException.class).untilAsserted(() -> {
             app.requireAlive("starting");
-            assertThat(get(http, "http://127.0.0.1:" + port + "/observe/health")).contains("UP");
+            // liveness: readiness goes DOWN as soon as the polls of this PVWA-less app keep failing
+            assertThat(get(http, "http://127.0.0.1:" + port + "/observe/health/live")).contains("\"status\":\"UP\"");
         });
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                 assertThat(failedPolls(get(http, "http://127.0.0.1:" + port + "/observe/metrics")))

@@ -164,7 +164,7 @@ public final class EventUpdates {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new InvalidUpdateException("unknown field " + LogText.quote(name) + ": expected " + FIELDS);
+                throw new InvalidUpdateException("unknown field " + LogText.quote(name) + ": expected " + FIELDS.stream().sorted().toList());
             }
         }
         String stream = text(node, "stream", SECURITY_EVENTS);

@@ -16,7 +16,7 @@ final class LogText {
         StringBuilder shown = new StringBuilder(Math.min(text.length(), MAX_SHOWN) + 8).append('\'');
         for (int i = 0; i < text.length() && i < MAX_SHOWN; i++) {
             char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\\') {
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                 shown.append(String.format("\\u%04x", (int) c));
             } else {
                 shown.append(c);

@@ -30,6 +30,8 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
 import org.quartz.CronExpression;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 import io.ptarouter.auth.CachedTokenProvider;
@@ -70,6 +72,8 @@ import io.ptarouter.transport.HttpTransport;
 import io.ptarouter.transport.HttpTransport.TransportSettings;
 import io.ptarouter.transport.TlsTrust;
 import io.ptarouter.transport.TlsTrust.TrustSettings;
+import io.ptarouter.update.EventUpdates;
+import io.ptarouter.update.UpdateToken;
 
 /**
  * Builds, from {@code application.properties}, every bean the YAML routes refer to, and checks
@@ -191,6 +195,24 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         configureJms(context, settings, files);
         configureEmail(context, settings);
         configureWebhook(context, settings);
+        configureUpdates(context, settings);
+    }
+
+    /** The update sink's steps, always (a host may use the Kamelet alone), and the HTTP endpoint's token check. */
+    private static void configureUpdates(CamelContext context, Settings settings) {
+        settings.bool("pta.updates.close-reason", true);
+        settings.bool("pta.updates.jms.enabled", false);
+        settings.required("pta.updates.jms.queue");
+        context.getRegistry().bind("ptaEventUpdates", new EventUpdates(new ObjectMapper()));
+        if (settings.bool("pta.updates.http.enabled", false)) {
+            String token = settings.secret("pta.updates.http.token");
+            // An endpoint switched on that silently is not there would be worse than one that stops start-up.
+            if (token.length() < 16) {
+                throw new InvalidConfigurationException("pta.updates.http.token", "pta.updates.http.enabled is true: "
+                        + "set a token of at least 16 characters (PTA_UPDATES_HTTP_TOKEN), e.g. openssl rand -hex 32");
+            }
+            context.getRegistry().bind("ptaUpdateToken", new UpdateToken(token));
+        }
     }
 
     private static String baseUrl(Settings settings) {
@@ -385,7 +407,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     }
 
     private static void configureJms(CamelContext context, Settings settings, FilePermissions files) throws Exception {
-        boolean enabled = settings.bool("pta.sink.jms.enabled", true);
+        // The update request queue lives on the same broker.
+        boolean enabled = settings.bool("pta.sink.jms.enabled", true) | settings.bool("pta.updates.jms.enabled", false);
         String queue = settings.required("pta.sink.jms.queue");
         int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");

@@ -273,7 +273,7 @@ final class PvwaHandler implements HttpHandler {
 
     private void patchSecurityEvent(ApiExchange api, String id) throws IOException {
         JsonNode body = api.jsonBody();
-        String status = enumField(body, "mStatus", STATUSES);
+        String status = requiredEnumField(body, "mStatus", STATUSES);
         String closeReason = enumField(body, "closeReason", CLOSE_REASONS);
         String reasonText = reasonText(body);
         SecurityEvent updated = securityEvents.changeStatus(id, status, closeReason, reasonText)
@@ -328,7 +328,7 @@ final class PvwaHandler implements HttpHandler {
 
     private void patchRiskEvent(ApiExchange api, String id) throws IOException {
         JsonNode body = api.jsonBody();
-        String status = enumField(body, "status", STATUSES);
+        String status = requiredEnumField(body, "status", STATUSES);
         String closeReason = enumField(body, "closeReason", CLOSE_REASONS);
         String reasonText = reasonText(body);
         RiskEvent updated = riskEvents.changeStatus(id, status, closeReason, reasonText)
@@ -398,10 +398,22 @@ final class PvwaHandler implements HttpHandler {
         return value;
     }
 
+    /** PTA takes the status as the change itself: a PATCH without it is refused, not applied as nothing. */
+    private static String requiredEnumField(JsonNode body, String name, Set<String> allowed) {
+        String value = enumField(body, name, allowed);
+        if (value == null) {
+            throw ApiError.invalidParameter(name + " is required");
+        }
+        return value;
+    }
+
     private static String reasonText(JsonNode body) {
         JsonNode node = body.get("reasonText");
         if (node == null || node.isNull()) {
             return null;
+        }
+        if (!node.isTextual()) {
+            throw ApiError.invalidParameter("reasonText must be a string");
         }
         if (node.asText().length() > MAX_REASON_TEXT) {
             throw ApiError.invalidParameter("reasonText must be at most " + MAX_REASON_TEXT + " characters");

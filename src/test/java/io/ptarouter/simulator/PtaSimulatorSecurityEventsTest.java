@@ -246,6 +246,26 @@ class PtaSimulatorSecurityEventsTest {
     }
 
     @Test
+    void aPatchPtaWouldRefuseIsRefusedInPtasErrorShapeAndChangesNothing() {
+        String id = client.events(token, "").get(0).path("id").asText();
+        long version = simulator.securityEventVersions().get(id);
+
+        HttpResponse<String> noStatus = client.patch(SimulatorClient.EVENTS + id, token, "{\"closeReason\":\"HANDLED\"}");
+        HttpResponse<String> longReason = client.patch(SimulatorClient.EVENTS + id, token,
+                "{\"mStatus\":\"CLOSED\",\"reasonText\":\"" + "x".repeat(101) + "\"}");
+        HttpResponse<String> badToken = client.patch(SimulatorClient.EVENTS + id, "expired", "{\"mStatus\":\"CLOSED\"}");
+
+        assertThat(noStatus.statusCode()).isEqualTo(400);
+        assertThat(client.json(noStatus).path("ErrorCode").asText()).isEqualTo("PASWS167E");
+        assertThat(client.json(noStatus).path("ErrorMessage").asText()).contains("mStatus is required");
+        assertThat(longReason.statusCode()).isEqualTo(400);
+        assertThat(client.json(longReason).path("ErrorMessage").asText()).contains("reasonText must be at most 100 characters");
+        assertThat(badToken.statusCode()).isEqualTo(401);
+        assertThat(client.json(badToken).path("ErrorCode").asText()).isEqualTo("PASWS006E");
+        assertThat(simulator.securityEventVersions().get(id)).isEqualTo(version);
+    }
+
+    @Test
     void largeAnswersAreStreamedChunked() {
         try (PtaSimulator large = PtaSimulator.start(PtaSimulator.Options.defaults()
                 .withChangeInterval(Duration.ZERO)

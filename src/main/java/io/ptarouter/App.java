@@ -4,13 +4,15 @@ import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
 
 import io.ptarouter.config.EnvironmentOverrides;
+import io.ptarouter.config.LocalOrPackagedFiles;
 import io.ptarouter.config.ManagementPortCheck;
 
 /**
  * Runs pta-router as a standalone Camel Main application; Main finds
  * {@link io.ptarouter.config.PtaRouterConfiguration} by scanning this package. Settings come from
  * {@code application.properties} in the working directory (so they can be edited without a
- * rebuild), falling back to the copy in the jar; environment variables override both.
+ * rebuild), falling back to the copy in the jar; environment variables override both. The routes too
+ * come from {@code routes/} in the working directory when it is there, else from the jar.
  */
 public final class App {
 
@@ -22,6 +24,7 @@ public final class App {
         main.setDefaultPropertyPlaceholderLocation(
                 "file:application.properties;optional=true,classpath:application.properties;optional=true");
         main.addMainListener(new EnvironmentOverrides());
+        main.addMainListener(new LocalOrPackagedFiles());
         main.addMainListener(new ManagementPortCheck());
         int status;
         try {

@@ -520,7 +520,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String text;
         if (Files.isRegularFile(file)) {
             text = Files.readString(file, StandardCharsets.UTF_8);
+            LOG.info("{}: {}", key, file.toAbsolutePath());
         } else {
+            LOG.info("{}: {} packaged in the jar (there is no file {})", key, location, file.toAbsolutePath());
             try (InputStream in = PtaRouterConfiguration.class.getClassLoader().getResourceAsStream(location)) {
                 if (in == null) {
                     throw new InvalidConfigurationException(key, "no template at " + file.toAbsolutePath());
@@ -566,7 +568,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                         settings.secret("pta.sink.webhook.headers"))));
     }
 
-    static URI webhookUrl(Settings settings) {
+    /** The webhook sink's URL, checked as start-up checks it (the check mode reaches it too). */
+    public static URI webhookUrl(Settings settings) {
         String url = settings.required("pta.sink.webhook.url");
         // The URL may carry the receiver's secret: errors name its scheme and host, never the whole value.
         URI uri = parseUri("pta.sink.webhook.url", url, "(value not shown, it may carry a secret)");

@@ -3,6 +3,7 @@ package io.ptarouter;
 import org.apache.camel.main.Main;
 import org.slf4j.LoggerFactory;
 
+import io.ptarouter.check.SelfCheck;
 import io.ptarouter.config.EnvironmentOverrides;
 import io.ptarouter.config.LocalOrPackagedFiles;
 import io.ptarouter.config.ManagementPortCheck;
@@ -13,6 +14,7 @@ import io.ptarouter.config.ManagementPortCheck;
  * {@code application.properties} in the working directory (so they can be edited without a
  * rebuild), falling back to the copy in the jar; environment variables override both. The routes too
  * come from {@code routes/} in the working directory when it is there, else from the jar.
+ * {@code check} as the first argument runs {@link SelfCheck} instead: every peer reached, nothing delivered.
  */
 public final class App {
 
@@ -26,6 +28,9 @@ public final class App {
         main.addMainListener(new EnvironmentOverrides());
         main.addMainListener(new LocalOrPackagedFiles());
         main.addMainListener(new ManagementPortCheck());
+        if (args.length > 0 && args[0].equals("check")) {
+            System.exit(new SelfCheck(main, System.out).run());
+        }
         int status;
         try {
             status = main.run(args);

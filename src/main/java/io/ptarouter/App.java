@@ -22,13 +22,17 @@ public final class App {
     }
 
     public static void main(String[] args) throws Exception {
+        boolean check = args.length > 0 && args[0].equals("check");
+        if (check && System.getProperty("pta-router.log-level") == null) {
+            System.setProperty("pta-router.log-level", "WARN"); // read by log4j2.properties, before the first log line
+        }
         Main main = new Main(App.class);
         main.setDefaultPropertyPlaceholderLocation(
                 "file:application.properties;optional=true,classpath:application.properties;optional=true");
         main.addMainListener(new EnvironmentOverrides());
         main.addMainListener(new LocalOrPackagedFiles());
         main.addMainListener(new ManagementPortCheck());
-        if (args.length > 0 && args[0].equals("check")) {
+        if (check) {
             System.exit(new SelfCheck(main, System.out).run());
         }
         int status;

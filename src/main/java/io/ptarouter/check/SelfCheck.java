@@ -56,7 +56,9 @@ public final class SelfCheck {
                 return CheckResult.fail("settings", t.getMessage());
             }
             if (t.getMessage() != null && t.getMessage().startsWith("cannot open the delivery state")) {
-                return CheckResult.fail("state", t.getMessage());
+                // An embedded H2 file is held by the pta-router that runs from this folder, if one does.
+                return CheckResult.fail("state", t.getMessage() + (t.getMessage().contains("locked")
+                        ? "; a pta-router running with this state holds it: stop it before the check" : ""));
             }
         }
         return CheckResult.fail("start-up", CheckResult.reason(e));

@@ -134,6 +134,33 @@ class CheckModeIT {
         assertThat(filesUnder(work.resolve("data/events"))).as("no event written").isEmpty();
     }
 
+    @Test
+    void withTheDemoProfileTheCheckReachesTheDemosOwnPeers() throws Exception {
+        int simulatorPort = freePort();
+        int smtpPort = freePort();
+        int webhookPort = freePort();
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dcamel.main.profile=demo",
+                "-Dpta.demo.simulator-port=" + simulatorPort,
+                "-Dpta.base-url=http://127.0.0.1:" + simulatorPort,
+                "-Dpta.demo.smtp-port=" + smtpPort,
+                "-Dpta.sink.email.port=" + smtpPort,
+                "-Dpta.demo.webhook-port=" + webhookPort,
+                "-Dpta.sink.webhook.url=http://127.0.0.1:" + webhookPort + "/pta-events",
+                "-jar", Path.of("target", "pta-router.jar").toAbsolutePath().toString(), "check");
+
+        Run run = run(new ProcessBuilder(command));
+
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.lines().keySet()).containsExactly("settings", "pvwa logon", "pta security-events",
+                "pta risk-events", "pvwa logoff", "state", "file", "jms", "smtp", "webhook");
+        assertThat(run.lines().get("settings")).contains("profile demo");
+        assertThat(run.lines().get("jms")).contains("the embedded broker");
+        assertThat(run.output()).doesNotContain("demo-password");
+        assertThat(filesUnder(work.resolve("data/demo/events"))).as("nothing polled, nothing written").isEmpty();
+        assertThat(filesUnder(work.resolve("data/demo/mail"))).isEmpty();
+    }
+
     static Stream<Arguments> brokenPeers() throws IOException {
         return Stream.of(
                 broken("PVWA down", Map.of("pta.base-url", "http://127.0.0.1:" + freePort()), Map.of(),
@@ -215,12 +242,16 @@ class CheckModeIT {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", Path.of("target", "pta-router.jar").toAbsolutePath().toString(), "check"));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("check.log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("PTA_AUTH_PASSWORD", PVWA_PASSWORD);
         builder.environment().put("PTA_SINK_EMAIL_PASSWORD", SMTP_PASSWORD);
         builder.environment().putAll(environmentOverrides);
-        Process process = builder.start();
+        return run(builder);
+    }
+
+    private Run run(ProcessBuilder builder) throws Exception {
+        Process process = builder.directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("check.log").toFile()).start();
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the check finishes").isTrue();
         String output = Files.readString(work.resolve("check.log"), StandardCharsets.UTF_8);
         Map<String, String> lines = new LinkedHashMap<>();

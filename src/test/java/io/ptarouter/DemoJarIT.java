@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's demo command, for real: the packaged fat jar started as its own JVM with the demo
  * profile, from the project folder (so it reads application.properties and routes/ from disk).
- * Ports and output folders are moved aside with -D so a running demo is not disturbed.
+ * Ports and output folders are moved aside with -D so a running demo is not disturbed. And the same jar run from
+ * an empty folder, with what is packaged in it.
  */
 class DemoJarIT {
 
@@ -88,6 +89,39 @@ class DemoJarIT {
         assertThat(output).contains("PVWA logoff of 'pta-reader' answered 200");
         assertThat(output).contains("shutdown");
         assertThat(output).doesNotContain("demo-password");
+    }
+
+    @Test
+    void fromAnEmptyFolderTheJarRunsWithTheRoutesSettingsAndTemplatesPackagedInIt(@TempDir Path empty) throws Exception {
+        // The README's "java -jar pta-router.jar" run from anywhere: no routes/, templates/ or application.properties here.
+        Path log = data.resolve("app.log");
+        int simulator = freePort();
+        int smtp = freePort();
+        int webhook = freePort();
+        List<String> command = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dcamel.main.profile=demo",
+                "-Dpta.demo.simulator-port=" + simulator,
+                "-Dpta.base-url=http://127.0.0.1:" + simulator,
+                "-Dpta.demo.smtp-port=" + smtp,
+                "-Dpta.sink.email.port=" + smtp,
+                "-Dpta.demo.webhook-port=" + webhook,
+                "-Dpta.sink.webhook.url=http://127.0.0.1:" + webhook + "/pta-events",
+                "-Dcamel.management.port=" + freePort(),
+                "-jar", Path.of("target", "pta-router.jar").toAbsolutePath().toString());
+        app = new ProcessBuilder(command).directory(empty.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            assertThat(app.isAlive()).as("the app is running; its log:%n%s", read(log)).isTrue();
+            assertThat(read(log)).containsPattern("polled \\d+ security-events");
+            assertThat(nonEmptyFiles(empty.resolve("data/demo/events"), "security-events-")).isNotEmpty();
+        });
+        assertThat(read(log))
+                .contains("settings: the application.properties packaged in the jar (there is none in " + empty.toRealPath())
+                .contains("routes: routes/*.camel.yaml packaged in the jar")
+                .contains("routes: routes/demo/*.camel.yaml packaged in the jar")
+                .doesNotContain("did not start");
     }
 
     private static String get(HttpClient http, String url) throws IOException, InterruptedException {

@@ -36,8 +36,23 @@ public abstract class CachedTokenProvider extends ServiceSupport implements Toke
     /** Logs on and returns the new token; throws {@link LogonException} on failure. */
     protected abstract Token logon();
 
-    /** Ends the session of a token that is no longer needed; best effort. */
-    protected void logoff(Token token) {
+    /** Ends the session of a token that is no longer needed; best effort. Returns what the server answered. */
+    protected LogoffOutcome logoff(Token token) {
+        return new LogoffOutcome(true, "no session to end");
+    }
+
+    /** What a logoff came to: {@code ended} when the server answered 2xx (or there is nothing to end). */
+    public record LogoffOutcome(boolean ended, String description) {
+    }
+
+    /** Ends the current session now rather than at stop (the check mode's log off); the next call logs on again. */
+    public synchronized LogoffOutcome endSession() {
+        if (current == null) {
+            return new LogoffOutcome(true, "no session to end");
+        }
+        Token ending = current;
+        current = null;
+        return logoff(ending);
     }
 
     /** What is logged for a successful logon, e.g. "PVWA logon as 'reader' (CyberArk)". */

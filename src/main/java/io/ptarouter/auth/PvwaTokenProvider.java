@@ -93,18 +93,22 @@ public final class PvwaTokenProvider extends CachedTokenProvider {
     }
 
     @Override
-    protected void logoff(Token token) {
+    protected LogoffOutcome logoff(Token token) {
         HttpPost post = new HttpPost(baseUrl + "/PasswordVault/API/Auth/Logoff");
         post.setHeader("Authorization", token.headerValue());
         try (CloseableHttpClient client = transport.newClient()) {
-            String outcome = client.execute(post, response -> {
+            LogoffOutcome outcome = client.execute(post, response -> {
                 EntityUtils.consume(response.getEntity());
-                return PvwaResponses.isRedirect(response.getCode())
-                        ? PvwaResponses.redirect(response, "pta.base-url") : "answered " + response.getCode();
+                int status = response.getCode();
+                return new LogoffOutcome(status >= 200 && status < 300, PvwaResponses.isRedirect(status)
+                        ? PvwaResponses.redirect(response, "pta.base-url") : "answered " + status);
             });
-            LOG.info("PVWA logoff of '{}' {}", username, outcome);
+            LOG.info("PVWA logoff of '{}' {}", username, outcome.description());
+            return outcome;
         } catch (IOException e) {
-            LOG.warn("PVWA logoff of '{}' failed: {}", username, PvwaResponses.oneLine(String.valueOf(e.getMessage())));
+            String problem = "failed: " + PvwaResponses.oneLine(String.valueOf(e.getMessage()));
+            LOG.warn("PVWA logoff of '{}' {}", username, problem);
+            return new LogoffOutcome(false, problem);
         }
     }
 

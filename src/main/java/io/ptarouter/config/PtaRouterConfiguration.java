@@ -29,6 +29,8 @@ import org.apache.camel.spi.Registry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
 import org.quartz.CronExpression;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -82,6 +84,10 @@ import io.ptarouter.update.UpdateToken;
  * context before loading the routes.
  */
 public final class PtaRouterConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PtaRouterConfiguration.class);
+    /** The schemes the Artemis client reads (its ConnectionFactoryParser). */
+    private static final List<String> BROKER_SCHEMES = List.of("tcp", "vm", "udp", "jgroups");
 
     private final Clock clock;
 
@@ -412,6 +418,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String queue = settings.required("pta.sink.jms.queue");
         int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");
+        try {
+            external.ifPresent(PtaRouterConfiguration::checkBrokerUrl);
+        } catch (InvalidConfigurationException e) {
+            if (enabled) {
+                throw e;
+            }
+            LOG.warn("{}; ignored while pta.sink.jms.enabled=false", e.getMessage());
+            external = Optional.of("vm://0"); // never connected: the sink is off
+        }
         String brokerUrl = external.orElse("vm://0");
         if (enabled && external.isEmpty()) {
             Path journal = Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis"));
@@ -439,6 +454,24 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         JmsComponent jms = context.getComponent("jms", JmsComponent.class);
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);
+        }
+    }
+
+    /** Artemis' own parser fails a mistyped scheme with a bare NullPointerException ("Schema tpc not found"). */
+    static void checkBrokerUrl(String url) {
+        java.util.regex.Matcher schemes = java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*)://").matcher(url);
+        boolean any = false;
+        while (schemes.find()) {
+            any = true;
+            if (!BROKER_SCHEMES.contains(schemes.group(1))) {
+                throw new InvalidConfigurationException("pta.sink.jms.broker-url", "unknown scheme '" + schemes.group(1)
+                        + "', expected one of " + String.join(", ", BROKER_SCHEMES)
+                        + " (tcp://host:61616; TLS: tcp://host:61617?sslEnabled=true)");
+            }
+        }
+        if (!any) {
+            throw new InvalidConfigurationException("pta.sink.jms.broker-url", "expected a broker URL such as "
+                    + "tcp://artemis.example.com:61616, with one of the schemes " + String.join(", ", BROKER_SCHEMES));
         }
     }
 
@@ -510,7 +543,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String text;
         if (Files.isRegularFile(file)) {
             text = Files.readString(file, StandardCharsets.UTF_8);
+            LOG.info("{}: {}", key, file.toAbsolutePath());
         } else {
+            LOG.info("{}: {} packaged in the jar (there is no file {})", key, location, file.toAbsolutePath());
             try (InputStream in = PtaRouterConfiguration.class.getClassLoader().getResourceAsStream(location)) {
                 if (in == null) {
                     throw new InvalidConfigurationException(key, "no template at " + file.toAbsolutePath());
@@ -523,12 +558,18 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
 
     private static void configureWebhook(CamelContext context, Settings settings) throws Exception {
         boolean enabled = settings.bool("pta.sink.webhook.enabled", false);
-        String url = settings.required("pta.sink.webhook.url");
-        // The URL may carry the receiver's secret: errors name its scheme and host, never the whole value.
-        URI uri = parseUri("pta.sink.webhook.url", url, "(value not shown, it may carry a secret)");
-        if (enabled && (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null)) {
-            throw new InvalidConfigurationException("pta.sink.webhook.url", "expected an http(s) URL with a host, got scheme '"
-                    + uri.getScheme() + "' and host '" + uri.getHost() + "'");
+        URI uri;
+        try {
+            uri = webhookUrl(settings);
+        } catch (InvalidConfigurationException e) {
+            if (enabled) {
+                throw e;
+            }
+            // A switched-off sink's settings are not fatal, as for the JMS broker URL: one warning.
+            LOG.warn("{}; ignored while pta.sink.webhook.enabled=false", e.getMessage());
+            uri = URI.create("http://localhost/");
+            // The webhook-post route's endpoint is created even when the sink is off: give it a URL it can read.
+            context.getPropertiesComponent().addOverrideProperty("pta.sink.webhook.url", uri.toString());
         }
         Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
         int concurrency = settings.integer("pta.sink.webhook.concurrency", 4, 1, 256);
@@ -548,6 +589,18 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.getRegistry().bind("webhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));
+    }
+
+    /** The webhook sink's URL, checked as start-up checks it (the check mode reaches it too). */
+    public static URI webhookUrl(Settings settings) {
+        String url = settings.required("pta.sink.webhook.url");
+        // The URL may carry the receiver's secret: errors name its scheme and host, never the whole value.
+        URI uri = parseUri("pta.sink.webhook.url", url, "(value not shown, it may carry a secret)");
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+            throw new InvalidConfigurationException("pta.sink.webhook.url", "expected an http(s) URL with a host, got scheme '"
+                    + uri.getScheme() + "' and host '" + uri.getHost() + "'");
+        }
+        return uri;
     }
 
     /** A size in bytes, or with a unit: 512KB, 1MB, 4GB (powers of 1024). */

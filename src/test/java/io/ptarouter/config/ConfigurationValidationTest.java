@@ -15,6 +15,7 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.ptarouter.App;
+import io.ptarouter.testing.LogCapture;
 
 /**
  * A wrong setting stops start-up with an {@link InvalidConfigurationException} that names the key,
@@ -33,6 +35,9 @@ class ConfigurationValidationTest {
 
     @TempDir
     Path work;
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     static Stream<Arguments> badSettings() {
         return Stream.of(
@@ -218,6 +223,51 @@ class ConfigurationValidationTest {
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("pta.sink.webhook.url")
                 .message().doesNotContain(SECRET);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tpc://artemis.example.test:61616", "artemis.example.test:61616",
+                            "(tcp://a.example.test:61616,tpc://b.example.test:61616)?ha=true"})
+    void aMistypedBrokerUrlFailsNamingTheKeyTheSchemeAndTheSchemesAllowed(String url) {
+        // Artemis' own parser answered a bare NullPointerException: "Schema tpc not found".
+        assertThatThrownBy(() -> configure(Map.of("pta.sink.jms.enabled", "true", "pta.sink.jms.broker-url", url)))
+                .isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("pta.sink.jms.broker-url")
+                .hasMessageContaining("tcp, vm, udp, jgroups")
+                .hasMessageContaining(url.contains("tpc") ? "unknown scheme 'tpc'" : "expected a broker URL");
+    }
+
+    @Test
+    void aBrokerUrlArtemisReadsIsAccepted() throws Exception {
+        configure(Map.of("pta.sink.jms.enabled", "true",
+                "pta.sink.jms.broker-url", "(tcp://a.example.test:61616,tcp://b.example.test:61617?sslEnabled=true)?ha=true"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pta.sink.webhook.url=hxxps://hooks.example.test/" + SECRET,
+                            "pta.sink.webhook.url=hooks.example.test/" + SECRET,
+                            "pta.sink.webhook.url=",
+                            "pta.sink.jms.broker-url=tpc://artemis.example.test:61616"})
+    void aSwitchedOffSinksBadUrlIsOneWarningNotAFailedStartUp(String setting) {
+        String key = setting.substring(0, setting.indexOf('='));
+        Properties overrides = new Properties();
+        overrides.putAll(baseSettings()); // JMS and webhook are both off
+        overrides.put(key, setting.substring(key.length() + 1));
+        overrides.put("camel.management.enabled", "false");
+        overrides.put("camel.main.routes-include-pattern", "file:routes/*.camel.yaml");
+        Main main = new Main(App.class);
+        main.setDefaultPropertyPlaceholderLocation("file:application.properties");
+        main.setOverrideProperties(overrides);
+        try {
+            main.start(); // the routes too: webhook-post's endpoint is created even when the sink is off
+            assertThat(main.getCamelContext().isStarted()).isTrue();
+            assertThat(log.text())
+                    .contains("Invalid configuration '" + key + "'")
+                    .contains("ignored while pta.sink." + (key.contains("jms") ? "jms" : "webhook") + ".enabled=false")
+                    .doesNotContain(SECRET);
+        } finally {
+            main.stop();
+        }
     }
 
     @Test

@@ -29,7 +29,9 @@ class EnvironmentOverridesTest {
     private static final Map<String, String> CHOICES = Map.of(
             "camel.main.routes-include-pattern", "file:src/test/*.camel.yaml",
             "camel.main.uuid-generator", "simple",
-            "camel.main.jmx-management-statistics-level", "Extended");
+            "camel.main.jmx-management-statistics-level", "Extended",
+            // its value in the file is a placeholder ({{pta.updates.http.enabled}}), not a boolean to flip
+            "camel.server.enabled", "true");
 
     @TempDir
     Path data;

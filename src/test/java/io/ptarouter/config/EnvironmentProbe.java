@@ -47,6 +47,7 @@ public final class EnvironmentProbe {
         Object target = switch (parts[1]) {
             case "main" -> main.configure();
             case "management" -> main.configure().httpManagementServer();
+            case "server" -> main.configure().httpServer();
             case "metrics" -> main.configure().metrics();
             case "component" -> context.getComponent(parts[2]);
             default -> throw new IllegalArgumentException("no target known for " + key);

@@ -173,8 +173,19 @@ public final class SyslogBatches implements Processor, AutoCloseable {
             try {
                 link = connection();
                 link.send(unsent);
-                link.confirm();
-                pending.forEach(p -> ledger.delivered(p[0], SINK));
+                boolean[] taken = link.confirm();
+                IOException refused = null;
+                for (int i = 0; i < pending.size(); i++) {
+                    if (taken == null || taken[i]) {
+                        ledger.delivered(pending.get(i)[0], SINK);
+                    } else {
+                        refused = refused != null ? refused : new IOException("the RELP receiver did not acknowledge the record");
+                        ledger.failed(pending.get(i)[0], SINK, pending.get(i)[1], refused, false);
+                    }
+                }
+                if (refused != null && failure == null) {
+                    failure = refused;
+                }
             } catch (IOException | RuntimeException e) {
                 if (link != null) {
                     broken(link);
@@ -202,8 +213,11 @@ public final class SyslogBatches implements Processor, AutoCloseable {
     private interface Connection {
         void send(List<byte[]> messages) throws IOException;
 
-        /** Throws when what {@link #send} wrote cannot count as delivered. */
-        void confirm() throws IOException;
+        /**
+         * Throws when nothing {@link #send} wrote can count as delivered; else, per message, whether the
+         * receiver took it (null: all of them).
+         */
+        boolean[] confirm() throws IOException;
 
         /** False when the receiver closed or reset the connection: a new one is opened. */
         boolean alive();
@@ -253,10 +267,11 @@ public final class SyslogBatches implements Processor, AutoCloseable {
         }
 
         @Override
-        public void confirm() throws IOException {
+        public boolean[] confirm() throws IOException {
             if (!alive()) {
                 throw new IOException("the receiver closed the connection");
             }
+            return null;
         }
 
         /** A short read: a syslog receiver never writes, so only the end of the stream or an error comes back. */
@@ -306,8 +321,8 @@ public final class SyslogBatches implements Processor, AutoCloseable {
         }
 
         @Override
-        public void confirm() {
-            // UDP has no answer
+        public boolean[] confirm() {
+            return null; // UDP has no answer
         }
 
         @Override
@@ -328,6 +343,7 @@ public final class SyslogBatches implements Processor, AutoCloseable {
         private final String host;
         private final int port;
         private RelpBatch sent;
+        private List<Long> sentIds;
 
         RelpLink(Target target) throws IOException {
             int timeout = (int) target.timeout().toMillis();
@@ -352,20 +368,25 @@ public final class SyslogBatches implements Processor, AutoCloseable {
         @Override
         public void send(List<byte[]> messages) throws IOException {
             RelpBatch batch = new RelpBatch();
-            messages.forEach(batch::insert);
+            List<Long> ids = new ArrayList<>(messages.size());
+            messages.forEach(message -> ids.add(batch.insert(message)));
             try {
                 relp.commit(batch);
             } catch (TimeoutException e) {
                 throw new IOException("no RELP acknowledgement within the timeout", e);
             }
             sent = batch;
+            sentIds = ids;
         }
 
+        /** Each record's own answer: 200 is taken; anything else, or none, is not. */
         @Override
-        public void confirm() throws IOException {
-            if (sent == null || !sent.verifyTransactionAll()) {
-                throw new IOException("the RELP receiver did not acknowledge every record");
+        public boolean[] confirm() {
+            boolean[] taken = new boolean[sentIds.size()];
+            for (int i = 0; i < taken.length; i++) {
+                taken[i] = sent.verifyTransaction(sentIds.get(i));
             }
+            return taken;
         }
 
         @Override

@@ -23,11 +23,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.ptarouter.testing.CefParser;
 import io.ptarouter.testing.CefParser.SyslogCef;
 import io.ptarouter.testing.Events;
+import io.ptarouter.testing.LogCapture;
 import io.ptarouter.testing.RouterTestSupport;
 import io.ptarouter.testing.Rsyslog;
 
@@ -44,6 +46,8 @@ class SyslogSinkTest extends RouterTestSupport {
             "PSMSuspiciousActivity", "24", "InteractiveLogonWithServiceAccount", "23", "SomeNewDetection", "99",
             "RISK_RISKY_SPN", "40", "RISK_UNCONSTRAINED_DELEGATION", "41");
 
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
     @TempDir
     static Path rsyslogDir;
     private static Rsyslog rsyslog;
@@ -133,6 +137,34 @@ class SyslogSinkTest extends RouterTestSupport {
         poll(STREAM);
 
         checkMapping(awaitRecords(6), CefParser::rfc3164);
+    }
+
+    @Test
+    void overTlsAReceiverWhoseCertificateIsNotTrustedGetsNothingAndTheEventsStayOwed() throws Exception {
+        // The JVM's CAs do not know rsyslog's self-signed certificate.
+        restart(Map.of("pta.sink.syslog.transport", "tls", "pta.sink.syslog.port", Integer.toString(rsyslog.tlsPort())));
+        offer(1, 3);
+
+        poll(STREAM);
+
+        assertThat(log.text()).contains("the syslog receiver at 127.0.0.1:" + rsyslog.tlsPort() + " did not take every record")
+                .contains("PKIX path");
+        restart(Map.of("pta.sink.syslog.transport", "tls", "pta.sink.syslog.port", Integer.toString(rsyslog.tlsPort()),
+                "pta.sink.syslog.tls-ca-file", rsyslog.caFile().toString()));
+        poll(STREAM);
+        List<String> lines = awaitRecords(3);
+        assertThat(lines).as("nothing reached rsyslog before its certificate was trusted").hasSize(3);
+        checkMapping(lines, CefParser::rfc5424);
+    }
+
+    @Test
+    void overUdpEachEventIsOneDatagram() throws Exception {
+        restart(Map.of("pta.sink.syslog.transport", "udp", "pta.sink.syslog.port", Integer.toString(rsyslog.udpPort())));
+        offer(1, 5);
+
+        poll(STREAM);
+
+        checkMapping(awaitRecords(5), CefParser::rfc5424);
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.awaitility.Awaitility;
 
 /**
  * A real rsyslogd for the syslog sink's tests, with a config of its own in a temp folder (never the
- * system's): plain TCP (imptcp), TLS (imtcp with gtls and a certificate made here) and RELP (imrelp)
+ * system's): plain TCP (imptcp), TLS (imtcp with gtls and a certificate made here), RELP (imrelp) and UDP (imudp)
  * on loopback ports, every message's raw text written to one file, one line per message.
  */
 public final class Rsyslog implements AutoCloseable {
@@ -31,6 +31,7 @@ public final class Rsyslog implements AutoCloseable {
     private final int tcpPort;
     private final int tlsPort;
     private final int relpPort;
+    private final int udpPort;
     private Process process;
 
     private Rsyslog(Path dir) throws Exception {
@@ -42,6 +43,7 @@ public final class Rsyslog implements AutoCloseable {
         this.tcpPort = freePort();
         this.tlsPort = freePort();
         this.relpPort = freePort();
+        this.udpPort = freePort();
         Path key = dir.resolve("key.pem");
         certificate(dir, caFile, key);
         Files.createDirectories(dir.resolve("work"));
@@ -53,6 +55,7 @@ public final class Rsyslog implements AutoCloseable {
                 "module(load=\"imptcp\")",
                 "module(load=\"imtcp\" streamDriver.name=\"gtls\" streamDriver.mode=\"1\" streamDriver.authMode=\"anon\")",
                 "module(load=\"imrelp\")",
+                "module(load=\"imudp\")",
                 "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\\n\")",
                 "ruleset(name=\"capture\") {",
                 "  action(type=\"omfile\" file=\"" + received + "\" template=\"raw\" asyncWriting=\"off\" flushOnTXEnd=\"on\")",
@@ -60,6 +63,7 @@ public final class Rsyslog implements AutoCloseable {
                 "input(type=\"imptcp\" address=\"127.0.0.1\" port=\"" + tcpPort + "\" ruleset=\"capture\")",
                 "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"" + tlsPort + "\" ruleset=\"capture\")",
                 "input(type=\"imrelp\" address=\"127.0.0.1\" port=\"" + relpPort + "\" ruleset=\"capture\")",
+                "input(type=\"imudp\" address=\"127.0.0.1\" port=\"" + udpPort + "\" ruleset=\"capture\")",
                 ""));
     }
 
@@ -101,6 +105,11 @@ public final class Rsyslog implements AutoCloseable {
 
     public int relpPort() {
         return relpPort;
+    }
+
+    /** A free TCP port at start-up, used for UDP: a TCP and a UDP port are separate. */
+    public int udpPort() {
+        return udpPort;
     }
 
     /** The receiver's self-signed certificate, as the CA file a client trusts. */

@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.apache.camel.health.HealthCheck;
 import org.assertj.core.api.SoftAssertions;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -240,6 +242,36 @@ class SyslogSinkTest extends RouterTestSupport {
                     .until(() -> rsyslog.received().size() - before == 12);
         }
         checkMapping(lines.stream().distinct().toList(), CefParser::rfc5424);
+    }
+
+    @Test
+    void aReceiverDownPastParkAfterIsNotReadyParksTheEventsAndAReplayDeliversThem() throws Exception {
+        Path parked = work.resolve("dead-letter/syslog-2026-11-21.ndjson");
+        rsyslog.stop();
+        try {
+            offer(1, 3);
+            poll(STREAM);
+            clock.advance(Duration.ofMinutes(20)); // past pta.health.max-owed-age (15m)
+            HealthCheck check = context.getRegistry().lookupByNameAndType("pta-sink:syslog", HealthCheck.class);
+            HealthCheck.Result result = check.call();
+            assertThat(result.getState()).isEqualTo(HealthCheck.State.DOWN);
+            assertThat(result.getMessage()).hasValueSatisfying(m -> assertThat(m).startsWith("syslog sink: has owed events since"));
+
+            clock.advance(Duration.ofHours(1)); // past pta.delivery.park-after (1h)
+            poll(STREAM);
+            assertThat(parked).exists();
+            assertThat(Files.readAllLines(parked)).hasSize(3);
+        } finally {
+            rsyslog.startAgain();
+        }
+        Files.createDirectories(work.resolve("dead-letter/replay"));
+        Files.copy(parked, work.resolve("dead-letter/replay").resolve(parked.getFileName()));
+
+        List<String> lines = awaitRecords(3);
+        checkMapping(lines, CefParser::rfc5424);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Files.isDirectory(work.resolve("dead-letter/replayed"))
+                && Files.list(work.resolve("dead-letter/replayed")).count() == 1);
+        assertThat(Files.readAllLines(parked)).as("nothing parked again").hasSize(3);
     }
 
     // ---- events and checks -------------------------------------------------------------------

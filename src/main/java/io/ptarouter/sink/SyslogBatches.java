@@ -115,7 +115,7 @@ public final class SyslogBatches implements Processor, AutoCloseable {
     }
 
     private synchronized Connection connection() throws IOException {
-        if (connection != null && !connection.alive()) {
+        if (connection != null && !isAlive(connection)) {
             connection.close();
             connection = null;
         }
@@ -127,6 +127,12 @@ public final class SyslogBatches implements Processor, AutoCloseable {
             };
         }
         return connection;
+    }
+
+    private static boolean isAlive(Connection link) {
+        synchronized (link) { // not while another batch writes to it
+            return link.alive();
+        }
     }
 
     private synchronized void broken(Connection failed) {
@@ -172,8 +178,12 @@ public final class SyslogBatches implements Processor, AutoCloseable {
             Connection link = null;
             try {
                 link = connection();
-                link.send(unsent);
-                boolean[] taken = link.confirm();
+                boolean[] taken;
+                // The streams' polls may run at once and share the connection: one batch's records at a time.
+                synchronized (link) {
+                    link.send(unsent);
+                    taken = link.confirm();
+                }
                 IOException refused = null;
                 for (int i = 0; i < pending.size(); i++) {
                     if (taken == null || taken[i]) {

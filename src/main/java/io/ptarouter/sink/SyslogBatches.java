@@ -49,8 +49,9 @@ import io.ptarouter.transport.TlsTrust;
  * what the receiver's kernel took and the receiver then lost is not seen;</li>
  * <li>UDP: when the datagram was sent. Lossy: nothing tells a lost datagram.</li>
  * </ul>
- * Hand-written over plain sockets: camel-syslog's formatter knows neither CEF nor octet counting, and
- * camel-netty's producer is one exchange per write with no end-of-batch check of the connection.
+ * Hand-written over plain sockets: camel-syslog's SyslogConverter writes the same two headers but needs
+ * jakarta.xml.bind for it and frames nothing, and camel-netty's producer writes one exchange at a time with
+ * neither octet counting nor a check of the connection at the batch's end, which "delivered" rests on.
  * A record not delivered stays owed, and the next poll sends it again: at least once, so over TCP
  * a record flushed before a reset may arrive twice.
  */

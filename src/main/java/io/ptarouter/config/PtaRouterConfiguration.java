@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -56,10 +57,12 @@ import io.ptarouter.routing.KeepOriginalEvent;
 import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
+import io.ptarouter.sink.CefRecords;
 import io.ptarouter.sink.EmailComposer;
 import io.ptarouter.sink.EmbeddedBroker;
 import io.ptarouter.sink.FilePermissions;
 import io.ptarouter.sink.JmsBatches;
+import io.ptarouter.sink.SyslogBatches;
 import io.ptarouter.sink.MailTransportPool;
 import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
@@ -168,6 +171,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
         registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
         registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
+        registry.bind("ptaSyslogClaim", (Predicate) exchange -> polls.claim(exchange, SyslogBatches.SINK));
         Watermarks watermarks = store;
         registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
         registry.bind("securityEventReader", new SecurityEventReader(limits));
@@ -201,6 +205,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         configureJms(context, settings, files);
         configureEmail(context, settings);
         configureWebhook(context, settings);
+        configureSyslog(context, settings);
         configureUpdates(context, settings);
     }
 
@@ -358,8 +363,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             }
         }
         Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
-        Map<String, Boolean> sinksOnByDefault = Map.of("file", true, "jms", true, "email", false, "webhook", false);
-        for (String sink : List.of("file", "jms", "email", "webhook")) {
+        Map<String, Boolean> sinksOnByDefault = Map.of("file", true, "jms", true, "email", false, "webhook", false,
+                "syslog", false);
+        for (String sink : List.of("file", "jms", "email", "webhook", "syslog")) {
             if (settings.bool("pta.sink." + sink + ".enabled", sinksOnByDefault.get(sink))) {
                 sinks.put(sink, breakers.of(sink));
             }
@@ -589,6 +595,48 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.getRegistry().bind("webhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));
+    }
+
+    /** The syslog sink: PTA's CEF records to a syslog receiver over TCP, TLS, UDP or RELP. */
+    private void configureSyslog(CamelContext context, Settings settings) throws Exception {
+        boolean enabled = settings.bool("pta.sink.syslog.enabled", false);
+        String prefix = "pta.sink.syslog.";
+        SyslogBatches.Transport transport = SyslogBatches.Transport.valueOf(
+                settings.oneOf(prefix + "transport", "tcp", "tcp", "tls", "udp", "relp").toUpperCase(Locale.ROOT));
+        SyslogBatches.Format format = SyslogBatches.Format.valueOf(
+                settings.oneOf(prefix + "format", "rfc5424", "rfc5424", "rfc3164").toUpperCase(Locale.ROOT));
+        String hostname = settings.optional(prefix + "hostname").orElseGet(PtaRouterConfiguration::localHostName);
+        if (!hostname.matches("[\\x21-\\x7e]{1,255}")) {
+            throw new InvalidConfigurationException(prefix + "hostname", "expected printable ASCII without spaces, got '"
+                                                                         + hostname + "'");
+        }
+        String link = settings.optional(prefix + "event-link").orElseGet(() -> settings.optional("pta.base-url")
+                .map(base -> base.replaceAll("/+$", "") + "/PasswordVault/v10/pta/events").orElse(""));
+        CefRecords records = new CefRecords(new CefRecords.Settings(
+                settings.string(prefix + "pta-version", "13.0"),
+                CefRecords.parseTypeIds(prefix + "event-type-ids", settings.string(prefix + "event-type-ids", "")),
+                settings.integer(prefix + "unknown-event-type-id", 99, 0, Integer.MAX_VALUE),
+                CefRecords.parseSeverityFrom(prefix + "severity-from", settings.list(prefix + "severity-from")),
+                settings.integer(prefix + "missing-score-severity", 5, 1, 10), link));
+        TlsTrust trust = transport == SyslogBatches.Transport.TLS && enabled
+                ? TlsTrust.of("the syslog receiver", trustSettings(settings, prefix + "tls-verify", prefix + "tls-ca-file",
+                        prefix + "tls-truststore", prefix + "tls-truststore-password"))
+                : null;
+        SyslogBatches batches = new SyslogBatches(new SyslogBatches.Target(transport, format,
+                settings.string(prefix + "host", "localhost"), settings.integer(prefix + "port", 514, 1, 65535),
+                settings.integer(prefix + "facility", 16, 0, 23), hostname,
+                positive(settings, prefix + "timeout", Duration.ofSeconds(10)), trust),
+                records, settings.integer(prefix + "max-in-flight", 500, 1, 100_000), clock);
+        closeOnStop(context, batches);
+        context.getRegistry().bind("ptaSyslogBatches", batches);
+    }
+
+    private static String localHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "pta-router";
+        }
     }
 
     /** The webhook sink's URL, checked as start-up checks it (the check mode reaches it too). */

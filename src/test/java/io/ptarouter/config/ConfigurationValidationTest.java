@@ -112,7 +112,19 @@ class ConfigurationValidationTest {
                 bad("pta.events.max-event-size", Map.of("pta.events.max-event-size", "10")),
                 bad("pta.events.max-event-size", Map.of("pta.events.max-event-size", "1GB")),
                 bad("pta.events.max-answer-size", Map.of("pta.events.max-answer-size", "-1MB")),
-                bad("pta.events.max-per-poll", Map.of("pta.events.max-per-poll", "0")));
+                bad("pta.events.max-per-poll", Map.of("pta.events.max-per-poll", "0")),
+                bad("pta.sink.syslog.transport", Map.of("pta.sink.syslog.transport", "tcp-tls")),
+                bad("pta.sink.syslog.format", Map.of("pta.sink.syslog.format", "cef")),
+                bad("pta.sink.syslog.port", Map.of("pta.sink.syslog.port", "65536")),
+                bad("pta.sink.syslog.facility", Map.of("pta.sink.syslog.facility", "24")),
+                bad("pta.sink.syslog.hostname", Map.of("pta.sink.syslog.hostname", "two words")),
+                bad("pta.sink.syslog.event-type-ids", Map.of("pta.sink.syslog.event-type-ids", "VaultViaIrregularIp=21")),
+                bad("pta.sink.syslog.severity-from", Map.of("pta.sink.syslog.severity-from", "10,20,30")),
+                bad("pta.sink.syslog.severity-from", Map.of("pta.sink.syslog.severity-from", "10,20,30,40,50,60,70,90,80")),
+                bad("pta.sink.syslog.missing-score-severity", Map.of("pta.sink.syslog.missing-score-severity", "11")),
+                bad("pta.sink.syslog.timeout", Map.of("pta.sink.syslog.timeout", "0s")),
+                bad("pta.sink.syslog.tls-ca-file", Map.of("pta.sink.syslog.enabled", "true", "pta.sink.syslog.transport", "tls",
+                        "pta.sink.syslog.tls-ca-file", "/nonexistent/ca.pem")));
     }
 
     @Test

@@ -34,6 +34,7 @@ import io.ptarouter.config.PtaRouterConfiguration;
 import io.ptarouter.config.Settings;
 import io.ptarouter.pta.PtaStream;
 import io.ptarouter.sink.MailTransportPool;
+import io.ptarouter.sink.SyslogBatches;
 import io.ptarouter.state.DeliveryStore;
 import io.ptarouter.transport.HttpTransport;
 import io.ptarouter.transport.TlsTrust;
@@ -70,6 +71,9 @@ final class Probes {
         }
         if (settings.bool("pta.sink.webhook.enabled", false)) {
             results.add(webhook());
+        }
+        if (settings.bool("pta.sink.syslog.enabled", false)) {
+            results.add(syslog());
         }
         return results;
     }
@@ -246,6 +250,17 @@ final class Probes {
             }
         } catch (IOException | RuntimeException e) {
             return CheckResult.fail("webhook", where + ": " + CheckResult.reason(e));
+        }
+    }
+
+    /** The receiver's connection as the sink opens it (TCP, TLS, a RELP session), closed again with no record sent. */
+    private CheckResult syslog() {
+        SyslogBatches syslog = context.getRegistry().lookupByNameAndType("ptaSyslogBatches", SyslogBatches.class);
+        try {
+            return CheckResult.ok("syslog", syslog.reach());
+        } catch (IOException | RuntimeException e) {
+            return CheckResult.fail("syslog", settings.string("pta.sink.syslog.host", "localhost") + ":"
+                    + settings.string("pta.sink.syslog.port", "514") + ": " + CheckResult.reason(e));
         }
     }
 }

@@ -115,6 +115,22 @@ public final class SyslogBatches implements Processor, AutoCloseable {
         return "<" + pri + ">1 " + RFC5424_TIME.format(now) + " " + target.hostname() + " pta-router - PTA - " + cef;
     }
 
+    /**
+     * Opens a connection to the receiver as a batch would (TCP, the TLS handshake, a RELP session) and closes
+     * it without sending a record: what the check mode reports. UDP has nothing to open.
+     */
+    public String reach() throws IOException {
+        String where = target.transport().name().toLowerCase(Locale.ROOT) + "://" + target.host() + ":" + target.port();
+        if (target.transport() == Transport.UDP) {
+            return where + ": nothing to reach (datagrams are not acknowledged), no record sent";
+        }
+        Connection link = target.transport() == Transport.RELP ? new RelpLink(target) : new StreamConnection(target);
+        link.close();
+        return where + " reachable" + (target.transport() == Transport.TLS ? ", TLS with "
+                + (target.trust().verifiesHostNames() ? "a trusted certificate" : "the certificate not verified") : "")
+                + ", no record sent";
+    }
+
     private synchronized Connection connection() throws IOException {
         if (connection != null && !isAlive(connection)) {
             connection.close();

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -63,6 +66,9 @@ class CheckModeIT {
     private static HttpServer webhook;
     private static HttpsServer untrustedWebhook;
     private static final AtomicInteger webhookRequests = new AtomicInteger();
+    /** A syslog receiver over TCP that counts the bytes it is sent: the check must open a connection and send none. */
+    private static ServerSocket syslog;
+    private static final AtomicLong syslogBytes = new AtomicLong();
 
     @BeforeAll
     static void startPeers() throws Exception {
@@ -93,10 +99,27 @@ class CheckModeIT {
             exchange.close();
         });
         untrustedWebhook.start();
+        syslog = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread receiver = new Thread(() -> {
+            while (!syslog.isClosed()) {
+                try (Socket connection = syslog.accept(); InputStream in = connection.getInputStream()) {
+                    for (int read = in.read(); read >= 0; read = in.read()) {
+                        syslogBytes.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the tests, or a connection the check reset
+                }
+            }
+        }, "syslog-receiver");
+        receiver.setDaemon(true);
+        receiver.start();
     }
 
     @AfterAll
     static void stopPeers() throws Exception {
+        if (syslog != null) {
+            syslog.close();
+        }
         if (untrustedWebhook != null) {
             untrustedWebhook.stop(0);
         }
@@ -119,14 +142,17 @@ class CheckModeIT {
         int logons = simulator.logonCount();
         int logoffs = simulator.logoffCount();
         int requests = webhookRequests.get();
+        long syslogSent = syslogBytes.get();
 
         Run run = check(Map.of(), Map.of());
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.lines().keySet()).containsExactly("settings", "pvwa logon", "pta security-events",
-                "pta risk-events", "pvwa logoff", "state", "file", "jms", "smtp", "webhook");
+                "pta risk-events", "pvwa logoff", "state", "file", "jms", "smtp", "webhook", "syslog");
         assertThat(run.lines().values()).as(run.output()).allMatch(line -> line.startsWith("ok   "));
-        assertThat(run.output()).contains("pta-router check: all 10 checks passed");
+        assertThat(run.output()).contains("pta-router check: all 11 checks passed");
+        assertThat(run.lines().get("syslog")).contains("tcp://127.0.0.1:" + syslog.getLocalPort() + " reachable");
+        assertThat(syslogBytes.get()).as("no record reached the syslog receiver").isEqualTo(syslogSent);
         assertThat(simulator.logonCount() - logons).as("logged on once").isEqualTo(1);
         assertThat(simulator.logoffCount() - logoffs).as("and off again").isEqualTo(1);
         assertThat(webhookRequests.get()).as("no request reached the webhook").isEqualTo(requests);
@@ -177,6 +203,8 @@ class CheckModeIT {
                         Map.of(), "webhook", "Connection refused"),
                 broken("webhook TLS refused", Map.of("pta.sink.webhook.url", "https://127.0.0.1:"
                         + untrustedWebhook.getAddress().getPort() + "/pta-events"), Map.of(), "webhook", "certification path"),
+                broken("syslog receiver down", Map.of("pta.sink.syslog.port", Integer.toString(freePort())), Map.of(),
+                        "syslog", "Connection refused"),
                 broken("file folder not writable", Map.of("pta.sink.file.directory", "data/blocked/events"), Map.of(),
                         "file", "is not writable"));
     }
@@ -237,6 +265,10 @@ class CheckModeIT {
         settings.put("pta.sink.email.username", "pta-mailer");
         settings.put("pta.sink.webhook.enabled", "true");
         settings.put("pta.sink.webhook.url", "http://127.0.0.1:" + webhook.getAddress().getPort() + "/pta-events");
+        settings.put("pta.sink.syslog.enabled", "true");
+        settings.put("pta.sink.syslog.transport", "tcp");
+        settings.put("pta.sink.syslog.host", "127.0.0.1");
+        settings.put("pta.sink.syslog.port", Integer.toString(syslog.getLocalPort()));
         settings.putAll(overrides);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

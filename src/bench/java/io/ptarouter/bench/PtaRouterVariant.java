@@ -38,7 +38,7 @@ import org.quartz.JobKey;
 final class PtaRouterVariant implements Variant {
 
     private static final String NEVER = "0 0 0 1 1 ? 2099";
-    private static final String POLL_ROUTE = "poll-security-events";
+    private static final String POLL_ROUTE = "pta-security-events";
     private static final String APPLICATION_PROPERTIES = "application.properties";
 
     /** The sinks switched on, and the one whose deliveries are counted for events/s. */

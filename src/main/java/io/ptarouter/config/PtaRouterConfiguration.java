@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
+import javax.sql.DataSource;
+
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -26,6 +28,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
 import org.quartz.CronExpression;
@@ -79,6 +82,9 @@ import io.ptarouter.transport.TlsTrust.TrustSettings;
  */
 public final class PtaRouterConfiguration implements CamelConfiguration {
 
+    /** The routes the source Kamelets call (kamelets/shared/). */
+    static final java.util.Set<String> SHARED_ROUTES = java.util.Set.of("pta-get", "pta-call", "accept-event");
+
     private final Clock clock;
 
     public PtaRouterConfiguration() {
@@ -92,11 +98,25 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.of(context.getPropertiesComponent());
-        Registry registry = context.getRegistry();
-
         FilePermissions files = filePermissions(settings);
         new DemoEnvironment().startIfEnabled(context, settings, files);
+        PollTracker.Policy policy = sources(context, settings, files);
+        configureSinks(context, settings, files, policy);
+    }
 
+    /**
+     * What the PTA source Kamelets need, and only that: the PVWA session, the delivery state, the poll
+     * tracker, the queries and readers, the classifier and the rejected-events file, with the routes they
+     * call (kamelets/shared/). Run once per CamelContext: by {@link #configure}, or by the first source
+     * Kamelet a host loads ({@link PtaSources}): no broker, mail pool, webhook lane or demo is built.
+     */
+    public void configureSources(CamelContext context) throws Exception {
+        Settings settings = Settings.of(context.getPropertiesComponent());
+        sources(context, settings, filePermissions(settings));
+    }
+
+    private PollTracker.Policy sources(CamelContext context, Settings settings, FilePermissions files) throws Exception {
+        Registry registry = context.getRegistry();
         String baseUrl = baseUrl(settings);
         HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings),
                 positive(settings, "pta.http.answer-timeout", Duration.ofMinutes(10)), "pta.http.answer-timeout");
@@ -123,9 +143,10 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 size(settings, "pta.events.max-answer-size", AnswerLimits.DEFAULT.maxAnswerBytes(), 1024, Long.MAX_VALUE),
                 settings.integer("pta.events.max-per-poll", (int) AnswerLimits.DEFAULT.maxEventsPerPoll(), 1, Integer.MAX_VALUE));
 
-        Optional<Path> h2File = h2File(settings.required("pta.state.jdbc-url"));
+        Optional<DataSource> hostDataSource = hostDataSource(context);
+        Optional<Path> h2File = hostDataSource.isPresent() ? Optional.empty() : h2File(settings.required("pta.state.jdbc-url"));
         h2File.ifPresent(file -> files.prepareDirectory(file.getParent()));
-        DeliveryStore store = deliveryStore(settings);
+        DeliveryStore store = deliveryStore(hostDataSource, settings);
         h2File.ifPresent(file -> files.restrict(Path.of(file + ".mv.db"))); // H2 creates it with the umask's mode
         closeOnStop(context, store);
         registry.bind("deliveryStore", store);
@@ -154,10 +175,6 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("checkpointIfDue", (Processor) polls::checkpointIfDue);
         registry.bind("destinationFailed", (Processor) polls::destinationFailed);
         registry.bind("destinationReturned", (Processor) polls::destinationReturned);
-        registry.bind("claimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
-        registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
-        registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
-        registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
         Watermarks watermarks = store;
         registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
         registry.bind("securityEventReader", new SecurityEventReader(limits));
@@ -174,12 +191,28 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.risk-events.cron");
 
         registry.bind("eventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
+        registry.bind("rejectedEvents", new RejectedEvents());
+        files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
+        for (String shared : List.of("pta-client", "pta-accept-event")) {
+            PluginHelper.getRoutesLoader(context).loadRoutes(PluginHelper.getResourceLoader(context)
+                    .resolveResource("classpath:kamelets/shared/" + shared + ".camel.yaml"));
+        }
+        return policy;
+    }
+
+    /** The app's router and sinks: what routes/dispatch.camel.yaml and routes/sinks.camel.yaml use. */
+    private void configureSinks(CamelContext context, Settings settings, FilePermissions files, PollTracker.Policy policy)
+            throws Exception {
+        Registry registry = context.getRegistry();
+        PollTracker polls = registry.lookupByNameAndType("polls", PollTracker.class);
+        registry.bind("claimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
+        registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
+        registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
+        registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
         registry.bind("keepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
-        registry.bind("rejectedEvents", new RejectedEvents());
         registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
                 settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
-        files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
 
         Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
         settings.bool("pta.sink.file.enabled", true);
@@ -279,7 +312,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.bool("pta.auth.concurrent-session", true), transport, retryDelay, clock);
     }
 
-    private DeliveryStore deliveryStore(Settings settings) {
+    /** The host's DataSource when its registry holds exactly one (a Spring Boot host's), else pta.state.jdbc-url. */
+    private static Optional<DataSource> hostDataSource(CamelContext context) {
+        java.util.Set<DataSource> hosts = context.getRegistry().findByType(DataSource.class);
+        return hosts.size() == 1 ? Optional.of(hosts.iterator().next()) : Optional.empty();
+    }
+
+    private DeliveryStore deliveryStore(Optional<DataSource> hostDataSource, Settings settings) {
+        if (hostDataSource.isPresent()) {
+            return JdbcDeliveryStore.open(hostDataSource.get(), clock, maxClockSkew(settings));
+        }
         String url = settings.required("pta.state.jdbc-url");
         if (!url.startsWith("jdbc:")) {
             throw new InvalidConfigurationException("pta.state.jdbc-url",

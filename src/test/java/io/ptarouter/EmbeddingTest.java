@@ -11,6 +11,7 @@ import java.util.Properties;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.spi.Resource;
@@ -89,13 +90,10 @@ class EmbeddingTest {
 
     @Test
     void theSourceKameletDeliversClassifiedEventsToTheEmbeddersOwnRoute() throws Exception {
-        context.addRoutes(new org.apache.camel.builder.RouteBuilder() {
-            @Override
-            public void configure() {
-                from("kamelet:pta-security-events-source/my-pta-feed?job=my-pta-feed&cron=" + NEVER.replace(' ', '+'))
-                        .to("mock:soc-feed");
-            }
-        });
+        // A lambda, not a RouteBuilder class: Camel Main scans this package for those and would load it in the app's tests.
+        RouteBuilder.addRoutes(context, routes -> routes
+                .from("kamelet:pta-security-events-source/my-pta-feed?job=my-pta-feed&cron=" + NEVER.replace(' ', '+'))
+                .to("mock:soc-feed"));
         PollWatcher polls = PollWatcher.watch(context);
         context.start();
         MockEndpoint feed = context.getEndpoint("mock:soc-feed", MockEndpoint.class);

@@ -431,6 +431,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String queue = settings.required("pta.sink.jms.queue");
         int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");
+        // A host's own ConnectionFactory (its broker, its pool) is used as it is: no broker or pool of ours.
+        java.util.Set<jakarta.jms.ConnectionFactory> hosts = context.getRegistry().findByType(jakarta.jms.ConnectionFactory.class);
+        if (hosts.size() == 1 && external.isEmpty()) {
+            jakarta.jms.ConnectionFactory host = hosts.iterator().next();
+            JmsBatches batches = new JmsBatches(host, queue, maxInFlight);
+            closeOnStop(context, batches::close);
+            context.getRegistry().bind("jmsBatches", batches);
+            return;
+        }
         String brokerUrl = external.orElse("vm://0");
         if (enabled && external.isEmpty()) {
             Path journal = Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis"));

@@ -31,6 +31,7 @@ public final class PtaSources implements CamelContextAware, Processor {
                 return;
             }
             try {
+                addDefaults(context);
                 new PtaRouterConfiguration().configureSources(context);
                 // Loaded while the Kamelet's route is being made, after the context made the routes it had: made
                 // once the context starts, as making a route now would drop the Kamelet's parameters.
@@ -51,6 +52,30 @@ public final class PtaSources implements CamelContextAware, Processor {
                 throw e;
             } catch (Exception e) {
                 throw new RuntimeCamelException(e);
+            }
+        }
+    }
+
+    /**
+     * pta-router's own application.properties (the one in its jar, not a host's of the same name) gives the
+     * pta.* settings a host did not set their defaults, as the lowest-priority properties.
+     */
+    private static void addDefaults(CamelContext context) throws java.io.IOException {
+        java.net.URL jar = PtaSources.class.getProtectionDomain().getCodeSource().getLocation();
+        java.util.Enumeration<java.net.URL> files = PtaSources.class.getClassLoader().getResources("application.properties");
+        while (files.hasMoreElements()) {
+            java.net.URL file = files.nextElement();
+            String location = file.toString();
+            if (location.startsWith(jar.toString()) || location.startsWith("jar:" + jar)) {
+                java.util.Properties defaults = new java.util.Properties();
+                try (java.io.InputStream in = file.openStream()) {
+                    defaults.load(in);
+                }
+                org.apache.camel.spi.PropertiesComponent properties = context.getPropertiesComponent();
+                defaults.stringPropertyNames().stream().filter(key -> key.startsWith("pta."))
+                        .filter(key -> properties.resolveProperty(key).isEmpty())
+                        .forEach(key -> properties.addInitialProperty(key, defaults.getProperty(key)));
+                return;
             }
         }
     }

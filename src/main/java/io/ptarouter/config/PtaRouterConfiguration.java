@@ -126,7 +126,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(tokens, true);
         registry.bind("ptaTransport", ptaTransport);
         registry.bind("ptaTokens", tokens);
-        registry.bind("reauthorize", new Reauthorize(tokens));
+        registry.bind("ptaReauthorize", new Reauthorize(tokens));
         // Transient failures of PTA calls are tried again (routes/pta-client.camel.yaml).
         Duration retryDelay = settings.duration("pta.http.retry-delay", Duration.ofSeconds(1));
         Duration maxRetryDelay = settings.duration("pta.http.max-retry-delay", Duration.ofSeconds(30));
@@ -136,7 +136,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         }
         registry.bind("ptaRetries", new TransientFailures(
                 settings.integer("pta.http.max-retries", 3, 0, 100), retryDelay, maxRetryDelay, clock));
-        registry.bind("handBackToPoll", new HandBackToPoll());
+        registry.bind("ptaHandBackToPoll", new HandBackToPoll());
         registry.bind("ptaAnswerCheck", new AnswerCheck());
         AnswerLimits limits = new AnswerLimits(
                 (int) size(settings, "pta.events.max-event-size", AnswerLimits.DEFAULT.maxEventBytes(), 1024, 256L << 20),
@@ -149,13 +149,13 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         DeliveryStore store = deliveryStore(hostDataSource, settings);
         h2File.ifPresent(file -> files.restrict(Path.of(file + ".mv.db"))); // H2 creates it with the umask's mode
         closeOnStop(context, store);
-        registry.bind("deliveryStore", store);
-        registry.bind("watermarks", store);
+        registry.bind("ptaDeliveryStore", store);
+        registry.bind("ptaWatermarks", store);
         Path deadLetterDirectory = Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter"));
         // Before the replay route's file consumer creates replay/ in it with the umask's mode.
         files.prepareDirectory(deadLetterDirectory);
         DeadLetters deadLetters = new DeadLetters(deadLetterDirectory, files);
-        registry.bind("deadLetters", deadLetters);
+        registry.bind("ptaDeadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
         SinkBreakers breakers = sinkBreakers(settings);
         DeliveryHealth health = deliveryHealth(context, settings, breakers, store);
@@ -168,21 +168,21 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 polls.recordAbandonedPolls();
             }
         }, true);
-        registry.bind("polls", polls);
+        registry.bind("ptaPolls", polls);
         // The poll's steps that every event passes, as a processor and predicates: a route calls them
         // directly, without the reflection and argument binding of a bean method call.
-        registry.bind("acceptEvent", (Processor) polls::accept);
-        registry.bind("checkpointIfDue", (Processor) polls::checkpointIfDue);
-        registry.bind("destinationFailed", (Processor) polls::destinationFailed);
-        registry.bind("destinationReturned", (Processor) polls::destinationReturned);
+        registry.bind("ptaAcceptEvent", (Processor) polls::accept);
+        registry.bind("ptaCheckpointIfDue", (Processor) polls::checkpointIfDue);
+        registry.bind("ptaDestinationFailed", (Processor) polls::destinationFailed);
+        registry.bind("ptaDestinationReturned", (Processor) polls::destinationReturned);
         Watermarks watermarks = store;
-        registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
-        registry.bind("securityEventReader", new SecurityEventReader(limits));
-        registry.bind("riskEventsQuery", new RiskEventsQuery(watermarks, policy.overlap(),
+        registry.bind("ptaSecurityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
+        registry.bind("ptaSecurityEventReader", new SecurityEventReader(limits));
+        registry.bind("ptaRiskEventsQuery", new RiskEventsQuery(watermarks, policy.overlap(),
                 settings.optional("pta.risk-events.filter"), settings.optional("pta.risk-events.sort"),
                 settings.integer("pta.risk-events.page-size", 100, 1, 1000),
                 settings.bool("pta.risk-events.detection-time-filter", false)));
-        registry.bind("riskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000),
+        registry.bind("ptaRiskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000),
                 limits));
         // Settings only the routes read are checked here too, so a bad value fails start-up naming its key.
         settings.bool("pta.security-events.enabled", true);
@@ -190,8 +190,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.security-events.cron");
         cron(settings, "pta.risk-events.cron");
 
-        registry.bind("eventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
-        registry.bind("rejectedEvents", new RejectedEvents());
+        registry.bind("ptaEventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
+        registry.bind("ptaRejectedEvents", new RejectedEvents());
         files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
         for (String shared : List.of("pta-client", "pta-accept-event")) {
             PluginHelper.getRoutesLoader(context).loadRoutes(PluginHelper.getResourceLoader(context)
@@ -204,20 +204,20 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     private void configureSinks(CamelContext context, Settings settings, FilePermissions files, PollTracker.Policy policy)
             throws Exception {
         Registry registry = context.getRegistry();
-        PollTracker polls = registry.lookupByNameAndType("polls", PollTracker.class);
-        registry.bind("claimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
-        registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
-        registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
-        registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
-        registry.bind("keepOriginalEvent", new KeepOriginalEvent());
+        PollTracker polls = registry.lookupByNameAndType("ptaPolls", PollTracker.class);
+        registry.bind("ptaClaimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
+        registry.bind("ptaClaimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
+        registry.bind("ptaClaimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
+        registry.bind("ptaClaimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
+        registry.bind("ptaKeepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
-        registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
+        registry.bind("ptaDeliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
                 settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
 
         Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
         settings.bool("pta.sink.file.enabled", true);
         files.closeDirectory(eventDirectory);
-        registry.bind("ndjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
+        registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
                 // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
@@ -431,15 +431,6 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String queue = settings.required("pta.sink.jms.queue");
         int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");
-        // A host's own ConnectionFactory (its broker, its pool) is used as it is: no broker or pool of ours.
-        java.util.Set<jakarta.jms.ConnectionFactory> hosts = context.getRegistry().findByType(jakarta.jms.ConnectionFactory.class);
-        if (hosts.size() == 1 && external.isEmpty()) {
-            jakarta.jms.ConnectionFactory host = hosts.iterator().next();
-            JmsBatches batches = new JmsBatches(host, queue, maxInFlight);
-            closeOnStop(context, batches::close);
-            context.getRegistry().bind("jmsBatches", batches);
-            return;
-        }
         String brokerUrl = external.orElse("vm://0");
         if (enabled && external.isEmpty()) {
             Path journal = Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis"));
@@ -463,7 +454,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight);
         closeOnStop(context, artemis::close, pool::stop, batches::close);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
-        context.getRegistry().bind("jmsBatches", batches);
+        context.getRegistry().bind("ptaJmsBatches", batches);
         JmsComponent jms = context.getComponent("jms", JmsComponent.class);
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);
@@ -517,13 +508,13 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         SinkLanes lanes = new SinkLanes(producer, "direct:email-send", "email", concurrency, smtpTimeout.multipliedBy(3));
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
-        registry.bind("emailLanes", lanes);
+        registry.bind("ptaEmailLanes", lanes);
 
         List<String> to = settings.list("pta.sink.email.to");
         if (enabled && to.isEmpty()) {
             throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
         }
-        registry.bind("emailComposer", new EmailComposer(
+        registry.bind("ptaEmailComposer", new EmailComposer(
                 settings.string("pta.sink.email.from", "pta-router@localhost"), to,
                 new MessageTemplate("pta.sink.email.subject",
                         settings.string("pta.sink.email.subject", "[PTA ${severity}] ${type}"), EmailComposer.PLACEHOLDERS),
@@ -565,15 +556,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                         Optional.empty(), "", Optional.empty(), "", ""),
                 Optional.empty(), Optional.empty(), "", timeout, timeout, Math.max(10, concurrency)));
         closeOnStop(context, transport);
-        context.getRegistry().bind("webhookTransport", transport);
+        context.getRegistry().bind("ptaWebhookTransport", transport);
         ProducerTemplate producer = context.createProducerTemplate();
         SinkLanes lanes = new SinkLanes(producer, "direct:webhook-post", "webhook", concurrency,
                 // a call may wait for a connection and then for the receiver: both are bounded by the timeout
                 timeout.multipliedBy(3));
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer it uses
-        context.getRegistry().bind("webhookLanes", lanes);
-        context.getRegistry().bind("webhookRequest",
+        context.getRegistry().bind("ptaWebhookLanes", lanes);
+        context.getRegistry().bind("ptaWebhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));
     }

@@ -19,7 +19,7 @@ import org.apache.camel.Processor;
 public final class PtaSources implements CamelContextAware, Processor {
 
     /** Bound by the sources' configuration: its presence says the context has them. */
-    static final String MARKER = "polls";
+    static final String MARKER = "ptaPolls";
 
     private CamelContext context;
 

@@ -373,7 +373,7 @@ class EmbeddedDestinationFailureTest {
     }
 
     private OptionalLong watermark(String stream) {
-        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(stream);
+        return context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(stream);
     }
 
     private long oldestTime(Set<String> keys) {

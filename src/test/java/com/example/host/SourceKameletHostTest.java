@@ -106,9 +106,9 @@ class SourceKameletHostTest {
     void nothingOfTheSinksIsBuiltOrStarted() throws Exception {
         context.start();
 
-        assertThat(context.getRegistry().lookupByName("polls")).as("the sources' own beans are there").isNotNull();
-        for (String sinkBean : List.of("ptaJmsConnectionFactory", "jmsBatches", "ptaMailSender", "emailLanes",
-                "webhookLanes", "webhookTransport", "ndjsonFiles", "keepOriginalEvent")) {
+        assertThat(context.getRegistry().lookupByName("ptaPolls")).as("the sources' own beans are there").isNotNull();
+        for (String sinkBean : List.of("ptaJmsConnectionFactory", "ptaJmsBatches", "ptaMailSender", "ptaEmailLanes",
+                "ptaWebhookLanes", "ptaWebhookTransport", "ptaNdjsonFiles", "ptaKeepOriginalEvent")) {
             assertThat(context.getRegistry().lookupByName(sinkBean)).as(sinkBean).isNull();
         }
         assertThat(context.hasServices(EmbeddedBroker.class)).as("no embedded broker").isEmpty();

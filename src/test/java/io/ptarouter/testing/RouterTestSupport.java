@@ -203,7 +203,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
     }
 
     protected Watermarks watermarks() {
-        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class);
+        return context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class);
     }
 
     protected TokenProvider tokens() {

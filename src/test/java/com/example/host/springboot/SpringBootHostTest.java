@@ -15,12 +15,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.jms.artemis.ArtemisAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.annotation.DirtiesContext;
 
 import io.ptarouter.simulator.PtaSimulator;
 import io.ptarouter.testing.PollWatcher;
@@ -30,7 +32,10 @@ import io.ptarouter.testing.PollWatcher;
  * Kamelet in one route: the events reach its route, and the delivery state is kept in its database.
  * Its settings file is not named application.properties, so pta-router's (in the jar) is not read.
  */
+// Spring Boot would start an Artemis broker of its own on vm://0 (its client and server are on this classpath) and
+// keep it, with the context, for the other test classes of this JVM: this host has no JMS, and closes after its tests.
 @SpringBootTest(classes = SpringBootHostTest.Host.class, properties = "spring.config.name=springboot-host")
+@DirtiesContext
 class SpringBootHostTest {
 
     private static final PtaSimulator SIMULATOR =
@@ -45,7 +50,7 @@ class SpringBootHostTest {
         }
     }
 
-    @SpringBootApplication
+    @SpringBootApplication(exclude = ArtemisAutoConfiguration.class)
     static class Host {
 
         /** The host's database: the Kamelet keeps its delivery state here rather than opening its own. */

@@ -226,11 +226,11 @@ final class PtaRouterVariant implements Variant {
                 String uri = sentEvent.getEndpoint().getEndpointUri();
                 // The sink routes, whatever their implementation (component or bean); only enabled sinks count.
                 String sink = !uri.startsWith("direct") ? null
-                        : uri.endsWith("sink-file") ? "file"
-                        : uri.endsWith("sink-jms") ? "jms"
-                        : uri.endsWith("sink-email") ? "email"
-                        : uri.endsWith("sink-webhook") ? "webhook"
-                        : uri.endsWith("accept-event") ? "events" : null;
+                        : uri.endsWith("pta-sink-file") ? "file"
+                        : uri.endsWith("pta-sink-jms") ? "jms"
+                        : uri.endsWith("pta-sink-email") ? "email"
+                        : uri.endsWith("pta-sink-webhook") ? "webhook"
+                        : uri.endsWith("pta-accept-event") ? "events" : null;
                 if (sink == null) {
                     return;
                 }

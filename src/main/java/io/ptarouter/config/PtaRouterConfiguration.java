@@ -83,7 +83,7 @@ import io.ptarouter.transport.TlsTrust.TrustSettings;
 public final class PtaRouterConfiguration implements CamelConfiguration {
 
     /** The routes the source Kamelets call (kamelets/shared/). */
-    static final java.util.Set<String> SHARED_ROUTES = java.util.Set.of("pta-get", "pta-call", "accept-event");
+    static final java.util.Set<String> SHARED_ROUTES = java.util.Set.of("pta-get", "pta-call", "pta-accept-event");
 
     private final Clock clock;
 
@@ -505,7 +505,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaMailSender", sender);
         ProducerTemplate producer = context.createProducerTemplate();
         // a mail may wait for a connection and then for the server: both are bounded by the timeout
-        SinkLanes lanes = new SinkLanes(producer, "direct:email-send", "email", concurrency, smtpTimeout.multipliedBy(3));
+        SinkLanes lanes = new SinkLanes(producer, "direct:pta-email-send", "email", concurrency, smtpTimeout.multipliedBy(3));
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("ptaEmailLanes", lanes);
@@ -558,7 +558,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         closeOnStop(context, transport);
         context.getRegistry().bind("ptaWebhookTransport", transport);
         ProducerTemplate producer = context.createProducerTemplate();
-        SinkLanes lanes = new SinkLanes(producer, "direct:webhook-post", "webhook", concurrency,
+        SinkLanes lanes = new SinkLanes(producer, "direct:pta-webhook-post", "webhook", concurrency,
                 // a call may wait for a connection and then for the receiver: both are bounded by the timeout
                 timeout.multipliedBy(3));
         context.addService(producer, true);

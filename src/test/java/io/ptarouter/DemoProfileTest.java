@@ -78,7 +78,7 @@ class DemoProfileTest extends CamelMainTestSupport {
         });
         assertThat(lines(data.resolve("events"), "security-events-"))
                 .allSatisfy(line -> assertThat(line).contains("\"metadata\":{\"stream\":\"security-events\""));
-        assertThat(context.getRouteController().getRouteStatus("poll-security-events").isStarted()).isTrue();
+        assertThat(context.getRouteController().getRouteStatus("pta-poll-security-events").isStarted()).isTrue();
         // What the demo wrote is its user's only, as the app's own data is (pta.files.mode, pta.files.directory-mode).
         for (Path file : List.of(files(data.resolve("events"), ".ndjson").get(0), files(data, "jms-received").get(0),
                 files(data.resolve("mail"), ".eml").get(0))) {

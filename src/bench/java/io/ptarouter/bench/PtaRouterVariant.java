@@ -38,7 +38,7 @@ import org.quartz.JobKey;
 final class PtaRouterVariant implements Variant {
 
     private static final String NEVER = "0 0 0 1 1 ? 2099";
-    private static final String POLL_ROUTE = "poll-security-events";
+    private static final String POLL_ROUTE = "pta-security-events";
     private static final String APPLICATION_PROPERTIES = "application.properties";
 
     /** The sinks switched on, and the one whose deliveries are counted for events/s. */
@@ -226,11 +226,11 @@ final class PtaRouterVariant implements Variant {
                 String uri = sentEvent.getEndpoint().getEndpointUri();
                 // The sink routes, whatever their implementation (component or bean); only enabled sinks count.
                 String sink = !uri.startsWith("direct") ? null
-                        : uri.endsWith("sink-file") ? "file"
-                        : uri.endsWith("sink-jms") ? "jms"
-                        : uri.endsWith("sink-email") ? "email"
-                        : uri.endsWith("sink-webhook") ? "webhook"
-                        : uri.endsWith("accept-event") ? "events" : null;
+                        : uri.endsWith("pta-sink-file") ? "file"
+                        : uri.endsWith("pta-sink-jms") ? "jms"
+                        : uri.endsWith("pta-sink-email") ? "email"
+                        : uri.endsWith("pta-sink-webhook") ? "webhook"
+                        : uri.endsWith("pta-accept-event") ? "events" : null;
                 if (sink == null) {
                     return;
                 }

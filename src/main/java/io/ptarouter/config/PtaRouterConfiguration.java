@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
+import javax.sql.DataSource;
+
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -27,6 +29,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.jms.JmsComponent;
 import org.apache.camel.health.HealthCheck;
 import org.apache.camel.spi.Registry;
+import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.messaginghub.pooled.jms.JmsPoolConnectionFactory;
 import org.quartz.CronExpression;
@@ -91,6 +94,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(PtaRouterConfiguration.class);
     /** The schemes the Artemis client reads (its ConnectionFactoryParser). */
     private static final List<String> BROKER_SCHEMES = List.of("tcp", "vm", "udp", "jgroups");
+    /** The routes the Kamelets call (kamelets/shared/): the sources, and the update sink (pta-patch). */
+    static final java.util.Set<String> SHARED_ROUTES = java.util.Set.of("pta-get", "pta-call", "pta-patch", "pta-accept-event");
 
     private final Clock clock;
 
@@ -105,11 +110,25 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         Settings settings = Settings.of(context.getPropertiesComponent());
-        Registry registry = context.getRegistry();
-
         FilePermissions files = filePermissions(settings);
         new DemoEnvironment().startIfEnabled(context, settings, files);
+        PollTracker.Policy policy = sources(context, settings, files);
+        configureSinks(context, settings, files, policy);
+    }
 
+    /**
+     * What the PTA source Kamelets need, and only that: the PVWA session, the delivery state, the poll
+     * tracker, the queries and readers, the classifier and the rejected-events file, with the routes they
+     * call (kamelets/shared/). Run once per CamelContext: by {@link #configure}, or by the first source
+     * Kamelet a host loads ({@link PtaSources}): no broker, mail pool, webhook lane or demo is built.
+     */
+    public void configureSources(CamelContext context) throws Exception {
+        Settings settings = Settings.of(context.getPropertiesComponent());
+        sources(context, settings, filePermissions(settings));
+    }
+
+    private PollTracker.Policy sources(CamelContext context, Settings settings, FilePermissions files) throws Exception {
+        Registry registry = context.getRegistry();
         String baseUrl = baseUrl(settings);
         HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings),
                 positive(settings, "pta.http.answer-timeout", Duration.ofMinutes(10)), "pta.http.answer-timeout");
@@ -119,7 +138,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(tokens, true);
         registry.bind("ptaTransport", ptaTransport);
         registry.bind("ptaTokens", tokens);
-        registry.bind("reauthorize", new Reauthorize(tokens));
+        registry.bind("ptaReauthorize", new Reauthorize(tokens));
         // Transient failures of PTA calls are tried again (routes/pta-client.camel.yaml).
         Duration retryDelay = settings.duration("pta.http.retry-delay", Duration.ofSeconds(1));
         Duration maxRetryDelay = settings.duration("pta.http.max-retry-delay", Duration.ofSeconds(30));
@@ -129,25 +148,26 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         }
         registry.bind("ptaRetries", new TransientFailures(
                 settings.integer("pta.http.max-retries", 3, 0, 100), retryDelay, maxRetryDelay, clock));
-        registry.bind("handBackToPoll", new HandBackToPoll());
+        registry.bind("ptaHandBackToPoll", new HandBackToPoll());
         registry.bind("ptaAnswerCheck", new AnswerCheck());
         AnswerLimits limits = new AnswerLimits(
                 (int) size(settings, "pta.events.max-event-size", AnswerLimits.DEFAULT.maxEventBytes(), 1024, 256L << 20),
                 size(settings, "pta.events.max-answer-size", AnswerLimits.DEFAULT.maxAnswerBytes(), 1024, Long.MAX_VALUE),
                 settings.integer("pta.events.max-per-poll", (int) AnswerLimits.DEFAULT.maxEventsPerPoll(), 1, Integer.MAX_VALUE));
 
-        Optional<Path> h2File = h2File(settings.required("pta.state.jdbc-url"));
+        Optional<DataSource> hostDataSource = hostDataSource(context);
+        Optional<Path> h2File = hostDataSource.isPresent() ? Optional.empty() : h2File(settings.required("pta.state.jdbc-url"));
         h2File.ifPresent(file -> files.prepareDirectory(file.getParent()));
-        DeliveryStore store = deliveryStore(settings);
+        DeliveryStore store = deliveryStore(hostDataSource, settings);
         h2File.ifPresent(file -> files.restrict(Path.of(file + ".mv.db"))); // H2 creates it with the umask's mode
         closeOnStop(context, store);
-        registry.bind("deliveryStore", store);
-        registry.bind("watermarks", store);
+        registry.bind("ptaDeliveryStore", store);
+        registry.bind("ptaWatermarks", store);
         Path deadLetterDirectory = Path.of(settings.string("pta.delivery.dead-letter-directory", "data/dead-letter"));
         // Before the replay route's file consumer creates replay/ in it with the umask's mode.
         files.prepareDirectory(deadLetterDirectory);
         DeadLetters deadLetters = new DeadLetters(deadLetterDirectory, files);
-        registry.bind("deadLetters", deadLetters);
+        registry.bind("ptaDeadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
         SinkBreakers breakers = sinkBreakers(settings);
         DeliveryHealth health = deliveryHealth(context, settings, breakers, store);
@@ -160,26 +180,21 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 polls.recordAbandonedPolls();
             }
         }, true);
-        registry.bind("polls", polls);
+        registry.bind("ptaPolls", polls);
         // The poll's steps that every event passes, as a processor and predicates: a route calls them
         // directly, without the reflection and argument binding of a bean method call.
-        registry.bind("acceptEvent", (Processor) polls::accept);
-        registry.bind("checkpointIfDue", (Processor) polls::checkpointIfDue);
-        registry.bind("destinationFailed", (Processor) polls::destinationFailed);
-        registry.bind("destinationReturned", (Processor) polls::destinationReturned);
-        registry.bind("claimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
-        registry.bind("claimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
-        registry.bind("claimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
-        registry.bind("claimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
-        registry.bind("ptaSyslogClaim", (Predicate) exchange -> polls.claim(exchange, SyslogBatches.SINK));
+        registry.bind("ptaAcceptEvent", (Processor) polls::accept);
+        registry.bind("ptaCheckpointIfDue", (Processor) polls::checkpointIfDue);
+        registry.bind("ptaDestinationFailed", (Processor) polls::destinationFailed);
+        registry.bind("ptaDestinationReturned", (Processor) polls::destinationReturned);
         Watermarks watermarks = store;
-        registry.bind("securityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
-        registry.bind("securityEventReader", new SecurityEventReader(limits));
-        registry.bind("riskEventsQuery", new RiskEventsQuery(watermarks, policy.overlap(),
+        registry.bind("ptaSecurityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
+        registry.bind("ptaSecurityEventReader", new SecurityEventReader(limits));
+        registry.bind("ptaRiskEventsQuery", new RiskEventsQuery(watermarks, policy.overlap(),
                 settings.optional("pta.risk-events.filter"), settings.optional("pta.risk-events.sort"),
                 settings.integer("pta.risk-events.page-size", 100, 1, 1000),
                 settings.bool("pta.risk-events.detection-time-filter", false)));
-        registry.bind("riskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000),
+        registry.bind("ptaRiskPageReader", new RiskPageReader(settings.integer("pta.risk-events.max-pages", 100, 1, 100_000),
                 limits));
         // Settings only the routes read are checked here too, so a bad value fails start-up naming its key.
         settings.bool("pta.security-events.enabled", true);
@@ -187,18 +202,35 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.security-events.cron");
         cron(settings, "pta.risk-events.cron");
 
-        registry.bind("eventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
-        registry.bind("keepOriginalEvent", new KeepOriginalEvent());
-        settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
-        registry.bind("rejectedEvents", new RejectedEvents());
-        registry.bind("deliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
-                settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
+        registry.bind("ptaEventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
+        registry.bind("ptaRejectedEvents", new RejectedEvents());
         files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
+        for (String shared : List.of("pta-client", "pta-accept-event")) {
+            PluginHelper.getRoutesLoader(context).loadRoutes(PluginHelper.getResourceLoader(context)
+                    .resolveResource("classpath:kamelets/shared/" + shared + ".camel.yaml"));
+        }
+        return policy;
+    }
+
+    /** The app's router and sinks: what routes/dispatch.camel.yaml and routes/sinks.camel.yaml use. */
+    private void configureSinks(CamelContext context, Settings settings, FilePermissions files, PollTracker.Policy policy)
+            throws Exception {
+        Registry registry = context.getRegistry();
+        PollTracker polls = registry.lookupByNameAndType("ptaPolls", PollTracker.class);
+        registry.bind("ptaClaimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
+        registry.bind("ptaClaimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
+        registry.bind("ptaClaimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
+        registry.bind("ptaClaimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
+        registry.bind("ptaSyslogClaim", (Predicate) exchange -> polls.claim(exchange, SyslogBatches.SINK));
+        registry.bind("ptaKeepOriginalEvent", new KeepOriginalEvent());
+        settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
+        registry.bind("ptaDeliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
+                settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
 
         Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
         settings.bool("pta.sink.file.enabled", true);
         files.closeDirectory(eventDirectory);
-        registry.bind("ndjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
+        registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
                 // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
@@ -312,7 +344,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.bool("pta.auth.concurrent-session", true), transport, retryDelay, clock);
     }
 
-    private DeliveryStore deliveryStore(Settings settings) {
+    /** The host's DataSource when its registry holds exactly one (a Spring Boot host's), else pta.state.jdbc-url. */
+    private static Optional<DataSource> hostDataSource(CamelContext context) {
+        java.util.Set<DataSource> hosts = context.getRegistry().findByType(DataSource.class);
+        return hosts.size() == 1 ? Optional.of(hosts.iterator().next()) : Optional.empty();
+    }
+
+    private DeliveryStore deliveryStore(Optional<DataSource> hostDataSource, Settings settings) {
+        if (hostDataSource.isPresent()) {
+            return JdbcDeliveryStore.open(hostDataSource.get(), clock, maxClockSkew(settings));
+        }
         String url = settings.required("pta.state.jdbc-url");
         if (!url.startsWith("jdbc:")) {
             throw new InvalidConfigurationException("pta.state.jdbc-url",
@@ -456,7 +497,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight);
         closeOnStop(context, artemis::close, pool::stop, batches::close);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
-        context.getRegistry().bind("jmsBatches", batches);
+        context.getRegistry().bind("ptaJmsBatches", batches);
         JmsComponent jms = context.getComponent("jms", JmsComponent.class);
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);
@@ -525,16 +566,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaMailSender", sender);
         ProducerTemplate producer = context.createProducerTemplate();
         // a mail may wait for a connection and then for the server: both are bounded by the timeout
-        SinkLanes lanes = new SinkLanes(producer, "direct:email-send", "email", concurrency, smtpTimeout.multipliedBy(3));
+        SinkLanes lanes = new SinkLanes(producer, "direct:pta-email-send", "email", concurrency, smtpTimeout.multipliedBy(3));
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
-        registry.bind("emailLanes", lanes);
+        registry.bind("ptaEmailLanes", lanes);
 
         List<String> to = settings.list("pta.sink.email.to");
         if (enabled && to.isEmpty()) {
             throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
         }
-        registry.bind("emailComposer", new EmailComposer(
+        registry.bind("ptaEmailComposer", new EmailComposer(
                 settings.string("pta.sink.email.from", "pta-router@localhost"), to,
                 new MessageTemplate("pta.sink.email.subject",
                         settings.string("pta.sink.email.subject", "[PTA ${severity}] ${type}"), EmailComposer.PLACEHOLDERS),
@@ -584,15 +625,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                         Optional.empty(), "", Optional.empty(), "", ""),
                 Optional.empty(), Optional.empty(), "", timeout, timeout, Math.max(10, concurrency)));
         closeOnStop(context, transport);
-        context.getRegistry().bind("webhookTransport", transport);
+        context.getRegistry().bind("ptaWebhookTransport", transport);
         ProducerTemplate producer = context.createProducerTemplate();
-        SinkLanes lanes = new SinkLanes(producer, "direct:webhook-post", "webhook", concurrency,
+        SinkLanes lanes = new SinkLanes(producer, "direct:pta-webhook-post", "webhook", concurrency,
                 // a call may wait for a connection and then for the receiver: both are bounded by the timeout
                 timeout.multipliedBy(3));
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer it uses
-        context.getRegistry().bind("webhookLanes", lanes);
-        context.getRegistry().bind("webhookRequest",
+        context.getRegistry().bind("ptaWebhookLanes", lanes);
+        context.getRegistry().bind("ptaWebhookRequest",
                 new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
                         settings.secret("pta.sink.webhook.headers"))));
     }

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.sql.DataSource;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -88,14 +90,17 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     /** A password given as a URL parameter: {@code password=...} up to the next separator. */
     private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password=)[^;&]*");
 
-    private final HikariDataSource pool;
+    private final DataSource pool;
+    /** Whether the pool is this store's own, to close with it (not a host's DataSource). */
+    private final boolean ownPool;
     private final Dialect dialect;
     private final String location;
     private final String password;
     private final Clock clock;
 
-    private JdbcDeliveryStore(HikariDataSource pool, Dialect dialect, String location, String password, Clock clock) {
+    private JdbcDeliveryStore(DataSource pool, boolean ownPool, Dialect dialect, String location, String password, Clock clock) {
         this.pool = pool;
+        this.ownPool = ownPool;
         this.dialect = dialect;
         this.location = location;
         this.password = password;
@@ -158,7 +163,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 createSchema(connection, dialect, clock.millis() + maxClockSkew.toMillis());
             }
             LOG.info("Delivery state at {} ({})", location, dialect.product);
-            return new JdbcDeliveryStore(pool, dialect, location, password, clock);
+            return new JdbcDeliveryStore(pool, true, dialect, location, password, clock);
         } catch (SQLException | IOException | RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -168,9 +173,34 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
     }
 
+    /**
+     * Opens the store on a host application's own DataSource (its pool, its credentials), creating the tables
+     * if they are missing; the host closes it. Each transaction runs with auto-commit off.
+     */
+    public static JdbcDeliveryStore open(DataSource dataSource, Clock clock, Duration maxClockSkew) {
+        JdbcDeliveryStore store = new JdbcDeliveryStore(dataSource, false, null, "the host's DataSource", "", clock);
+        try (Connection connection = store.connection()) {
+            Dialect dialect = Dialect.of(connection);
+            createSchema(connection, dialect, clock.millis() + maxClockSkew.toMillis());
+            LOG.info("Delivery state in the host's DataSource ({})", dialect.product);
+            return new JdbcDeliveryStore(dataSource, false, dialect, "the host's DataSource (" + dialect.product + ")", "", clock);
+        } catch (SQLException | RuntimeException e) {
+            throw new IllegalStateException("cannot open the delivery state in the host's DataSource: " + reason(e, ""), e);
+        }
+    }
+
+    /** A connection in a transaction of its own: a host's pool may hand them out with auto-commit on. */
+    private Connection connection() throws SQLException {
+        Connection connection = pool.getConnection();
+        if (connection.getAutoCommit()) {
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
     @Override
     public OptionalLong get(String stream) {
-        try (Connection connection = pool.getConnection();
+        try (Connection connection = connection();
              PreparedStatement select = connection.prepareStatement(SELECT_WATERMARK)) {
             select.setString(1, stream);
             try (ResultSet row = select.executeQuery()) {
@@ -191,7 +221,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     @Override
     public Map<String, Recorded> deliveredSince(String stream, long fromEventTime) {
         Map<String, Recorded> delivered = new HashMap<>();
-        try (Connection connection = pool.getConnection();
+        try (Connection connection = connection();
              PreparedStatement select = connection.prepareStatement(SELECT_DELIVERED)) {
             select.setFetchSize(BATCH);
             select.setString(1, stream);
@@ -229,7 +259,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     @Override
     public void commit(String stream, Collection<Delivery> deliveries, OptionalLong watermark) {
         long now = clock.millis();
-        try (Connection connection = pool.getConnection()) {
+        try (Connection connection = connection()) {
             try {
                 if (!deliveries.isEmpty()) {
                     try (PreparedStatement insert = connection.prepareStatement(INSERT_DELIVERY)) {
@@ -271,7 +301,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public int expire(String stream, long eventTimeBefore, Instant seenBefore) {
-        try (Connection connection = pool.getConnection();
+        try (Connection connection = connection();
              PreparedStatement delete = connection.prepareStatement(EXPIRE)) {
             delete.setString(1, stream);
             delete.setLong(2, eventTimeBefore);
@@ -286,7 +316,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
 
     @Override
     public void close() {
-        pool.close();
+        if (ownPool && pool instanceof HikariDataSource hikari) {
+            hikari.close();
+        }
     }
 
     private static void rollback(Connection connection, SQLException cause) {

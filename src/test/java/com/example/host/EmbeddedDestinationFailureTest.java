@@ -22,10 +22,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeTimedOutException;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.builder.TemplatedRouteBuilder;
 import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.PluginHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.quartz.JobKey;
 
-import io.ptarouter.config.PtaRouterConfiguration;
 import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.simulator.PtaSimulator;
 import io.ptarouter.state.Watermarks;
@@ -41,7 +38,7 @@ import io.ptarouter.testing.LogCapture;
 import io.ptarouter.testing.PollWatcher;
 
 /**
- * The source template embedded in a host's CamelContext, with the host's own destination route and
+ * The source Kamelet in a host's CamelContext, with the host's own steps after it as the destination and
  * the host context's own (default) error handling: an event the destination did not take without an
  * exception stays owed, the poll says so in its line and keeps the watermark below it, and the next
  * run (a new CamelContext on the same state) delivers it to the destination again. A failure the
@@ -64,8 +61,8 @@ class EmbeddedDestinationFailureTest {
     private PtaSimulator simulator;
     private CamelContext context;
     private PollWatcher polls;
-    /** The source template the host instantiates. */
-    private String template = "pta-security-events-source";
+    /** The source Kamelet the host takes. */
+    private String kamelet = "pta-security-events-source";
     /** Where the log of the current CamelContext begins. */
     private int logMark;
 
@@ -93,7 +90,7 @@ class EmbeddedDestinationFailureTest {
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> {
+                from(source()).routeId("soc-collector").process(exchange -> {
                     String key = key(exchange);
                     called.add(key);
                     if (called.size() % 4 == 0) {
@@ -122,7 +119,7 @@ class EmbeddedDestinationFailureTest {
         restart(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> {
+                from(source()).routeId("soc-collector").process(exchange -> {
                     called.add(key(exchange));
                     taken.add(key(exchange));
                 });
@@ -147,7 +144,7 @@ class EmbeddedDestinationFailureTest {
                 @Override
                 public void configure() {
                     // The host hands some events to a collector that does not answer within its timeout.
-                    from("direct:soc").routeId("soc-collector")
+                    from(source()).routeId("soc-collector")
                             .process(exchange -> called.add(key(exchange)))
                             .choice()
                                 .when(exchange -> called.size() % 5 == 0)
@@ -179,7 +176,7 @@ class EmbeddedDestinationFailureTest {
         restart(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> {
+                from(source()).routeId("soc-collector").process(exchange -> {
                     called.add(key(exchange));
                     taken.add(key(exchange));
                 });
@@ -201,7 +198,7 @@ class EmbeddedDestinationFailureTest {
             public void configure() {
                 // The host parks what its collector refuses in a store of its own: it took responsibility.
                 onException(IOException.class).handled(true).process(exchange -> handledByHost.add(key(exchange)));
-                from("direct:soc").routeId("soc-collector").process(exchange -> {
+                from(source()).routeId("soc-collector").process(exchange -> {
                     String key = key(exchange);
                     called.add(key);
                     if (called.size() % 4 == 0) {
@@ -225,7 +222,7 @@ class EmbeddedDestinationFailureTest {
         restart(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> called.add(key(exchange)));
+                from(source()).routeId("soc-collector").process(exchange -> called.add(key(exchange)));
             }
         });
         polls.poll(context, FEED, FEED);
@@ -237,11 +234,11 @@ class EmbeddedDestinationFailureTest {
     @Test
     void theRiskEventsSourceLeavesWhatItsDestinationThrewOnOwedToo() throws Exception {
         Set<String> refused = ConcurrentHashMap.newKeySet();
-        template = "pta-risk-events-source";
+        kamelet = "pta-risk-events-source";
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> {
+                from(source()).routeId("soc-collector").process(exchange -> {
                     String key = key(exchange);
                     called.add(key);
                     if (called.size() % 10 == 0) {
@@ -263,7 +260,7 @@ class EmbeddedDestinationFailureTest {
         restart(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> called.add(key(exchange)));
+                from(source()).routeId("soc-collector").process(exchange -> called.add(key(exchange)));
             }
         });
         polls.poll(context, FEED, FEED);
@@ -283,7 +280,7 @@ class EmbeddedDestinationFailureTest {
                 @Override
                 public void configure() {
                     // The fifth call hangs until the test lets it go: the stop finds the poll inside the destination.
-                    from("direct:soc").routeId("soc-collector").process(exchange -> {
+                    from(source()).routeId("soc-collector").process(exchange -> {
                         called.add(key(exchange));
                         if (called.size() == 5) {
                             pollThread.set(Thread.currentThread());
@@ -318,7 +315,7 @@ class EmbeddedDestinationFailureTest {
         start(new RouteBuilder() {
             @Override
             public void configure() {
-                from("direct:soc").routeId("soc-collector").process(exchange -> called.add(key(exchange)));
+                from(source()).routeId("soc-collector").process(exchange -> called.add(key(exchange)));
             }
         });
         polls.poll(context, FEED, FEED);
@@ -338,27 +335,19 @@ class EmbeddedDestinationFailureTest {
         p.setProperty("pta.auth.password", simulator.options().password());
         p.setProperty("pta.security-events.cron", NEVER);
         p.setProperty("pta.risk-events.cron", NEVER);
-        p.setProperty("pta.sink.file.directory", work.resolve("events").toString());
         p.setProperty("pta.sink.rejected.directory", work.resolve("rejected").toString());
-        p.setProperty("pta.sink.jms.enabled", "false");
         p.setProperty("pta.state.jdbc-url", "jdbc:h2:file:" + work.resolve("state/pta-router"));
         p.setProperty("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
         context.getPropertiesComponent().setLocation("classpath:application.properties");
         context.getPropertiesComponent().setOverrideProperties(p);
-        new PtaRouterConfiguration().configure(context);
-        for (String name : List.of("pta-client", "pta-sources", "accept-event")) {
-            PluginHelper.getRoutesLoader(context).loadRoutes(
-                    PluginHelper.getResourceLoader(context).resolveResource("classpath:routes/" + name + ".camel.yaml"));
-        }
         context.addRoutes(host);
-        TemplatedRouteBuilder.builder(context, template)
-                .routeId(FEED)
-                .parameter("job", FEED)
-                .parameter("cron", NEVER)
-                .parameter("destination", "direct:soc")
-                .add();
         polls = PollWatcher.watch(context);
         context.start();
+    }
+
+    /** The host route's start: the source Kamelet, its route named FEED, polled by the Quartz job FEED. */
+    private String source() {
+        return "kamelet:" + kamelet + "/" + FEED + "?job=" + FEED + "&cron=" + NEVER.replace(' ', '+');
     }
 
     /** A new CamelContext on the same delivery state, with the host's destination as it is now. */
@@ -384,7 +373,7 @@ class EmbeddedDestinationFailureTest {
     }
 
     private OptionalLong watermark(String stream) {
-        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(stream);
+        return context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(stream);
     }
 
     private long oldestTime(Set<String> keys) {

@@ -111,7 +111,7 @@ class IdentityModeTest extends RouterTestSupport {
         });
         assertThat(eventRequests()).isEmpty();
         assertThat(fileEnvelopes(STREAM)).isEmpty();
-        assertThat(context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(STREAM)).isEmpty();
+        assertThat(context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(STREAM)).isEmpty();
 
         TokenProvider tokens = context.getRegistry().lookupByNameAndType("ptaTokens", TokenProvider.class);
         assertThatThrownBy(tokens::authorization).isInstanceOf(LogonException.class)

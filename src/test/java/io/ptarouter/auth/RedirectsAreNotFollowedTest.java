@@ -172,7 +172,7 @@ class RedirectsAreNotFollowedTest {
                     assertThat(e.getMessage()).contains("answered " + status, "a redirect to host " + elsewhereHost(),
                             "pta.auth.identity.token-url").doesNotContain(QUERY_SECRET, CLIENT_SECRET));
             assertThat(eventRequests()).isEmpty();
-            assertThat(context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(STREAM)).isEmpty();
+            assertThat(context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(STREAM)).isEmpty();
             assertThat(log.text()).contains("a redirect to host " + elsewhereHost()).doesNotContain(QUERY_SECRET, CLIENT_SECRET);
         }
     }

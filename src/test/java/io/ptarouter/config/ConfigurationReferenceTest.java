@@ -27,12 +27,13 @@ class ConfigurationReferenceTest {
     private static final Pattern CODE_KEY = Pattern.compile(
             "(?:optional|required|string|secret|bool|integer|number|duration|oneOf|list|existingFile)\\(\\s*(?:settings,\\s*)?\"(pta\\.[a-z0-9.-]+[a-z0-9])\"");
 
-    /** Parameters of the route templates in pta-sources.camel.yaml, not settings. */
-    private static final Set<String> TEMPLATE_PARAMETERS = Set.of("job", "cron", "enabled", "destination");
+    /** Parameters of the source Kamelets (kamelets/), not settings. */
+    private static final Set<String> TEMPLATE_PARAMETERS = Set.of("job", "cron", "enabled");
 
     @Test
     void everyPlaceholderInTheRoutesIsASetting() throws IOException {
         Set<String> used = matches(Path.of("routes"), ".camel.yaml", PLACEHOLDER);
+        used.addAll(matches(Path.of("kamelets"), ".yaml", PLACEHOLDER));
         used.removeAll(TEMPLATE_PARAMETERS);
         assertThat(used).isNotEmpty();
         assertThat(settings().stringPropertyNames()).containsAll(used);

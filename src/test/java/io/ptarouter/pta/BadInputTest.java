@@ -320,7 +320,7 @@ class BadInputTest extends RouterTestSupport {
     }
 
     private OptionalLong watermark() {
-        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(STREAM);
+        return context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(STREAM);
     }
 
     private static LoggedRequest lastEventRequest() {

@@ -57,9 +57,9 @@ class ErrorInPollTest extends RouterTestSupport {
     protected void loadRoutes(CamelContext context) throws Exception {
         // The real reader, reading PTA's answer through a stream that runs out of memory (or stack) when told to,
         // as the parse of a huge event did in a 256 MB heap; a little at a time, so the events before it are read.
-        SecurityEventReader real = context.getRegistry().lookupByNameAndType("securityEventReader", SecurityEventReader.class);
-        context.getRegistry().unbind("securityEventReader");
-        context.getRegistry().bind("securityEventReader", new Object() {
+        SecurityEventReader real = context.getRegistry().lookupByNameAndType("ptaSecurityEventReader", SecurityEventReader.class);
+        context.getRegistry().unbind("ptaSecurityEventReader");
+        context.getRegistry().bind("ptaSecurityEventReader", new Object() {
             @SuppressWarnings("unused")
             public Iterator<PtaEvent> read(Exchange exchange) throws IOException {
                 InputStream answer = exchange.getMessage().getBody(InputStream.class);

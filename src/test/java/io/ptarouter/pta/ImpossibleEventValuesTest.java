@@ -162,7 +162,7 @@ class ImpossibleEventValuesTest extends RouterTestSupport {
     void aWatermarkInTheFutureInTheStateIsReportedAndSetBackAtStartUp() throws Exception {
         pollAnswer(Events.array(good(1, T0), good(2, T0 + 7)));
         // What a build that took any event time left in the state: the watermark and the record of year 10000.
-        DeliveryStore store = context.getRegistry().lookupByNameAndType("deliveryStore", DeliveryStore.class);
+        DeliveryStore store = context.getRegistry().lookupByNameAndType("ptaDeliveryStore", DeliveryStore.class);
         store.commit(STREAM, List.of(new DeliveryStore.Delivery(STREAM + "/" + Events.id(9) + "/" + YEAR_10000,
                 DeliveryStore.DONE, YEAR_10000)), OptionalLong.of(YEAR_10000));
 
@@ -183,7 +183,7 @@ class ImpossibleEventValuesTest extends RouterTestSupport {
 
     @Test
     void aFutureWatermarkWithNoPlausibleDeliveryIsRemovedSoTheNextPollStartsAsAFirstOne() throws Exception {
-        context.getRegistry().lookupByNameAndType("deliveryStore", DeliveryStore.class).advance(STREAM, YEAR_10000);
+        context.getRegistry().lookupByNameAndType("ptaDeliveryStore", DeliveryStore.class).advance(STREAM, YEAR_10000);
 
         restart(Map.of());
 

@@ -68,7 +68,7 @@ class SecurityEventsQueryTest {
                     Events.security(Events.id(2), "VaultViaIrregularIp", 20.0, newest),
                     Events.security(Events.id(3), "VaultViaIrregularIp", 20.0, newest - 120_000)));
             poll(STREAM);
-            assertThat(context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(STREAM))
+            assertThat(context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(STREAM))
                     .hasValue(newest);
 
             clock.advance(Duration.ofMinutes(10));

@@ -140,7 +140,7 @@ class SinkSwitchTest extends RouterTestSupport {
         assertThat(fileEnvelopes(STREAM)).hasSize(4);
         assertThat(jmsMessages()).hasSize(4);
         assertThat(mails()).hasSize(2);
-        assertThat(context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class).get(STREAM))
+        assertThat(context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class).get(STREAM))
                 .as("the poll went on to its end, and the watermark stays below the oldest event the webhook still owes")
                 .hasValue(t - 1);
     }

@@ -194,7 +194,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
 
     /** Fires the stream's Quartz job and waits until that whole poll has ended, sinks included. */
     protected void poll(String stream) throws Exception {
-        polls.poll(context, stream, "poll-" + stream);
+        polls.poll(context, stream, "pta-" + stream);
     }
 
     /** What made polls fail, as the poll route's error handler reported it, oldest first. */
@@ -203,7 +203,7 @@ public abstract class RouterTestSupport extends CamelTestSupport {
     }
 
     protected Watermarks watermarks() {
-        return context.getRegistry().lookupByNameAndType("watermarks", Watermarks.class);
+        return context.getRegistry().lookupByNameAndType("ptaWatermarks", Watermarks.class);
     }
 
     protected TokenProvider tokens() {

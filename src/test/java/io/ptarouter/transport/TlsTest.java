@@ -23,7 +23,6 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.PluginHelper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -185,12 +184,10 @@ class TlsTest {
         }
     }
 
-    /** Runs one call through the app's own PTA client route (pta-client.camel.yaml); returns the HTTP status. */
+    /** Runs one call through the sources' PTA client route (kamelets/shared/pta-client.camel.yaml, loaded by the configuration); returns the HTTP status. */
     private static int ptaGet(WireMockServer server, Map<String, String> settings) throws Exception {
         CamelContext context = context(server, settings);
         try {
-            PluginHelper.getRoutesLoader(context).loadRoutes(
-                    PluginHelper.getResourceLoader(context).resolveResource("file:routes/pta-client.camel.yaml"));
             context.start();
             Exchange answer = context.createProducerTemplate().request("direct:pta-get", e -> {
                 e.getMessage().setHeader(Exchange.HTTP_PATH, "/Events/");

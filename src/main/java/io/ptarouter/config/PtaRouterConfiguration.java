@@ -368,12 +368,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
      * there, and each poll re-reads the overlap before the watermark: a larger skew could skip real events.
      */
     private static Duration maxClockSkew(Settings settings) {
-        Duration skew = settings.duration("pta.delivery.max-clock-skew", Duration.ofMinutes(5));
+        Duration skew = settings.duration("pta.delivery.max-clock-skew", Duration.ofMinutes(2));
         Duration overlap = settings.duration("pta.delivery.overlap", Duration.ofMinutes(5));
-        if (skew.compareTo(overlap) > 0) {
-            throw new InvalidConfigurationException("pta.delivery.max-clock-skew", "must not be longer than "
+        // An event accepted that far ahead moves the watermark there, and the next poll re-reads only the
+        // overlap before it: the skew may take at most half of that window.
+        if (skew.multipliedBy(2).compareTo(overlap) > 0) {
+            throw new InvalidConfigurationException("pta.delivery.max-clock-skew", "must be at most half of "
                     + "pta.delivery.overlap (" + settings.string("pta.delivery.overlap", "5m") + "), or an event that far "
-                    + "ahead would move the watermark past events still to come");
+                    + "ahead would move the watermark past events PTA shows late");
         }
         return skew;
     }

@@ -172,7 +172,10 @@ public final class SecurityEventReader {
             // Byte offsets, where the parser reads UTF-8 bytes (-1 where it decoded another encoding).
             long start = parser.currentTokenLocation().getByteOffset();
             if (start < 0) {
-                return new PtaEvent(json.readTree(parser), null);
+                // Jackson decoded UTF-16 or UTF-32: no byte offsets, so no size limit could hold. JSON between
+                // systems is UTF-8 (RFC 8259), as PTA sends it.
+                throw new MalformedResponseException("PTA security events answer is not UTF-8: expected UTF-8 JSON "
+                        + "(RFC 8259), the only encoding its limits can be held to");
             }
             JsonNode fields = token == JsonToken.START_OBJECT ? classifiedFields() : nonObject(token);
             long end = parser.currentLocation().getByteOffset();
@@ -260,8 +263,14 @@ public final class SecurityEventReader {
                 case VALUE_NUMBER_FLOAT -> nodes.numberNode(parser.getDecimalValue());
                 case VALUE_TRUE, VALUE_FALSE -> nodes.booleanNode(token == JsonToken.VALUE_TRUE);
                 case VALUE_NULL -> nodes.nullNode();
-                // objects and arrays (an account given as an object, an event that is an array): the whole value
-                default -> json.readTree(parser);
+                // objects and arrays (an account given as an object): built from their text, which is kept only
+                // up to pta.events.max-event-size; a larger one makes the event too large, and it is rejected as such
+                default -> {
+                    long start = parser.currentTokenLocation().getByteOffset();
+                    parser.skipChildren();
+                    String text = captured.text(start, parser.currentLocation().getByteOffset());
+                    yield text == null ? nodes.nullNode() : json.readTree(text);
+                }
             };
         }
 

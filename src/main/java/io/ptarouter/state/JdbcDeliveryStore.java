@@ -81,7 +81,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             "UPDATE pta_watermark SET event_time = ? WHERE stream = ? AND event_time > ?";
     private static final String DELETE_WATERMARK = "DELETE FROM pta_watermark WHERE stream = ? AND event_time > ?";
     /** pta.delivery.max-clock-skew as application.properties sets it, for the callers that do not say. */
-    private static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(5);
+    private static final Duration DEFAULT_MAX_CLOCK_SKEW = Duration.ofMinutes(2);
     private static final String EXPIRE =
             "DELETE FROM pta_delivery_log WHERE stream = ? AND event_time < ? AND last_seen < ?";
     /** Shared by every version recorded as done alone, most of them: a read of a million needs no million sets. */

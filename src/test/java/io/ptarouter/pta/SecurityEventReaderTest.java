@@ -41,6 +41,34 @@ class SecurityEventReaderTest {
     }
 
     @Test
+    void aReadFieldHoldingAStructureLargerThanAnEventMayBeIsNotBuiltAndItsEventIsTooLarge() throws Exception {
+        // 2 MB of empty objects as the id: as a tree, about 700,000 nodes; the event is over max-event-size (1 MB).
+        String huge = "{\"id\":[" + "{},".repeat(700_000) + "{}],\"type\":\"T\"}";
+        String good = "{\"id\":\"b\",\"type\":\"T\",\"account\":{\"account\":{\"mUser\":\"u\"}}}";
+
+        List<PtaEvent> events = read("[" + huge + "," + good + "]");
+
+        assertThat(events).hasSize(2);
+        assertThat(events.get(0).problem()).contains("more than pta.events.max-event-size");
+        assertThat(events.get(0).fields().path("id").isNull()).as("the oversized id is not built").isTrue();
+        assertThat(events.get(1).problem()).isNull();
+        assertThat(events.get(1).text()).isEqualTo(good);
+    }
+
+    @Test
+    void anAnswerInAnotherEncodingThanUtf8FailsNamingTheEncodingExpected() throws Exception {
+        Exchange exchange = new DefaultExchange(camel);
+        exchange.getMessage().setBody(new ByteArrayInputStream("[{\"id\":\"a\"}]".getBytes(StandardCharsets.UTF_16BE)));
+        Iterator<PtaEvent> events = new SecurityEventReader().read(exchange);
+
+        assertThatThrownBy(() -> {
+            while (events.hasNext()) {
+                events.next();
+            }
+        }).isInstanceOf(MalformedResponseException.class).hasMessageContaining("is not UTF-8");
+    }
+
+    @Test
     void eachEventKeepsItsTextAsSentNumbersAndNonAsciiIncluded() throws Exception {
         String first = "{\"id\":\"a\",\"score\":12.50,\"big\":123456789012345678901234567890,\"user\":\"Zoë 管理员\"}";
         String second = "{\"id\":\"b\", \"audits\":[{\"n\":1e400}]}";

@@ -261,7 +261,7 @@ class JdbcDeliveryStoreTest {
 
         @Test
         void aWatermarkWithinTheAllowedClockSkewIsKeptOnOpen() {
-            long ahead = START.plus(Duration.ofMinutes(5)).toEpochMilli();
+            long ahead = START.plus(Duration.ofMinutes(2)).toEpochMilli();
             JdbcDeliveryStore store = open();
             store.commit(STREAM, List.of(new Delivery(key(1), DeliveryStore.DONE, ahead)), OptionalLong.of(ahead));
             store.close();

@@ -19,16 +19,29 @@ public record AnswerLimits(int maxEventBytes, long maxAnswerBytes, long maxEvent
     static final int MAX_NUMBER_LENGTH = 100;
     /** A risk events page is parsed whole, as a tree: a page of 1000 risk events is a few MB. */
     static final long MAX_RISK_PAGE_BYTES = 16L << 20;
+    /**
+     * ...and its tree is bounded by its tokens, not its bytes: 16 MB of "{}," would be 5 million nodes, over
+     * 400 MB. A page of 1000 risk events has some 40,000 tokens; 500,000 keep the tree to some 30 MB.
+     */
+    static final long MAX_RISK_PAGE_TOKENS = 500_000;
 
     public static final AnswerLimits DEFAULT = new AnswerLimits(1 << 20, 4L << 30, 2_000_000);
 
     /** The Jackson constraints for an answer of at most {@code documentBytes}. */
     StreamReadConstraints constraints(long documentBytes) {
+        return builder(documentBytes).build();
+    }
+
+    /** The constraints for a risk events page, parsed whole as a tree. */
+    StreamReadConstraints riskPageConstraints() {
+        return builder(Math.min(maxAnswerBytes, MAX_RISK_PAGE_BYTES)).maxTokenCount(MAX_RISK_PAGE_TOKENS).build();
+    }
+
+    private StreamReadConstraints.Builder builder(long documentBytes) {
         return StreamReadConstraints.builder()
                 .maxStringLength(maxEventBytes)
                 .maxNumberLength(MAX_NUMBER_LENGTH)
                 .maxNestingDepth(MAX_DEPTH)
-                .maxDocumentLength(documentBytes)
-                .build();
+                .maxDocumentLength(documentBytes);
     }
 }

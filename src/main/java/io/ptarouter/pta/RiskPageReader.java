@@ -33,10 +33,13 @@ public final class RiskPageReader {
         this(maxPages, AnswerLimits.DEFAULT);
     }
 
-    /** A page is read whole, as a tree: it may hold at most {@value AnswerLimits#MAX_RISK_PAGE_BYTES} bytes. */
+    /**
+     * A page is read whole, as a tree: it may hold at most {@value AnswerLimits#MAX_RISK_PAGE_BYTES} bytes and
+     * {@value AnswerLimits#MAX_RISK_PAGE_TOKENS} tokens.
+     */
     public RiskPageReader(int maxPages, AnswerLimits limits) {
         this.maxPages = maxPages;
-        this.json = PtaJson.mapper(limits.constraints(Math.min(limits.maxAnswerBytes(), AnswerLimits.MAX_RISK_PAGE_BYTES)));
+        this.json = PtaJson.mapper(limits.riskPageConstraints());
     }
 
     public List<JsonNode> read(Exchange exchange) {
@@ -88,8 +91,8 @@ public final class RiskPageReader {
             String at = e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             String limits = e instanceof StreamConstraintsException
-                    ? " (a page is held to " + (AnswerLimits.MAX_RISK_PAGE_BYTES >> 20)
-                    + " MB, a string to pta.events.max-event-size)" : "";
+                    ? " (a page is held to " + (AnswerLimits.MAX_RISK_PAGE_BYTES >> 20) + " MB and "
+                    + AnswerLimits.MAX_RISK_PAGE_TOKENS + " JSON tokens, a string to pta.events.max-event-size)" : "";
             throw new MalformedResponseException("PTA risk events page " + page + " is "
                     + (limits.isEmpty() ? "malformed" : "over a limit") + at + ": "
                     + e.getOriginalMessage() + limits, e);

@@ -119,7 +119,11 @@ class UnexpectedAnswersTest extends RouterTestSupport {
                 Arguments.of(named("200 an array where the page object belongs", json("[]")),
                         List.of("not a JSON object but array")),
                 Arguments.of(named("200 a page of more than 16 MB", json(riskPage(20_000))),
-                        List.of("exceeds the maximum allowed", "a page is held to 16 MB")));
+                        List.of("exceeds the maximum allowed", "a page is held to 16 MB")),
+                // 1.5 MB, but 500,000 empty objects: as a tree, far more than its bytes
+                Arguments.of(named("200 a page of half a million empty risk events",
+                        json("{\"entities\":[" + "{},".repeat(499_999) + "{}],\"totalPages\":1}")),
+                        List.of("over a limit", "500000 JSON tokens")));
     }
 
     @org.junit.jupiter.api.Test

@@ -34,6 +34,7 @@ import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
+import io.ptarouter.transport.DaemonTimer;
 import io.ptarouter.transport.Redirects;
 
 /**
@@ -82,20 +83,7 @@ public final class PollTracker {
                 return thread;
             });
     /** Warns of polls still running when the next one is due; one daemon thread, idle but for that. */
-    private final ScheduledThreadPoolExecutor overdue = overdueTimer();
-
-    private static ScheduledThreadPoolExecutor overdueTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "pta-poll-overdue");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        // its thread ends when idle, so that a stopped CamelContext leaves none behind
-        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-        timer.allowCoreThreadTimeOut(true);
-        return timer;
-    }
+    private final ScheduledThreadPoolExecutor overdue = DaemonTimer.named("pta-poll-overdue");
 
     public PollTracker(DeliveryStore store, Policy policy, PollLedger.DeadLetterSink deadLetters, SinkBreakers breakers,
                        DeliveryHealth health, Clock clock) {

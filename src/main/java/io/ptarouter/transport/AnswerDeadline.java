@@ -33,7 +33,7 @@ final class AnswerDeadline implements ExecChainHandler {
     static final String NAME = "pta-answer-deadline";
 
     /** One daemon thread for every transport: it only cuts connections whose headers are late. */
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    private static final ScheduledThreadPoolExecutor TIMER = DaemonTimer.named("pta-answer-deadline");
 
     private final Duration timeout;
     private final String setting;
@@ -195,17 +195,4 @@ final class AnswerDeadline implements ExecChainHandler {
     private static final long ERROR_BODY_BYTES = 1 << 16;
     /** A parser that stops at the closing bracket leaves a few bytes at most: read, the connection can be reused. */
     private static final int DRAINED = 1 << 16;
-
-    private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "pta-answer-deadline");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        // its thread ends when idle, so that a stopped CamelContext leaves none behind
-        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-        timer.allowCoreThreadTimeOut(true);
-        return timer;
-    }
 }

@@ -69,6 +69,9 @@ import io.ptarouter.sink.SyslogBatches;
 import io.ptarouter.sink.MailTransportPool;
 import io.ptarouter.sink.MessageTemplate;
 import io.ptarouter.sink.NdjsonFiles;
+import io.ptarouter.sink.OcsfRecords;
+import io.ptarouter.sink.SinkBody;
+import io.ptarouter.sink.SplunkHec;
 import io.ptarouter.sink.RejectedEvents;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.sink.SinkLanes;
@@ -234,9 +237,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
                 Math.max(10_000, 4 * policy.checkpointEvents())));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
+        OcsfRecords ocsf = new OcsfRecords(settings.string("pta.sink.syslog.pta-version", "13.0"), eventLink(settings));
+        registry.bind("ptaFileBody", new SinkBody(SinkBody.Format.of(
+                settings.oneOf("pta.sink.file.body-format", "envelope", "envelope", "ocsf")), ocsf, null));
+        registry.bind("ptaJmsBody", new SinkBody(SinkBody.Format.of(
+                settings.oneOf("pta.sink.jms.body-format", "envelope", "envelope", "ocsf")), ocsf, null));
         configureJms(context, settings, files);
         configureEmail(context, settings);
-        configureWebhook(context, settings);
+        configureWebhook(context, settings, ocsf);
         configureSyslog(context, settings);
         configureUpdates(context, settings);
     }
@@ -605,7 +613,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         return new MessageTemplate(key, text, EmailComposer.PLACEHOLDERS);
     }
 
-    private static void configureWebhook(CamelContext context, Settings settings) throws Exception {
+    private static void configureWebhook(CamelContext context, Settings settings, OcsfRecords ocsf) throws Exception {
         boolean enabled = settings.bool("pta.sink.webhook.enabled", false);
         URI uri;
         try {
@@ -635,9 +643,39 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer it uses
         context.getRegistry().bind("ptaWebhookLanes", lanes);
-        context.getRegistry().bind("ptaWebhookRequest",
-                new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
-                        settings.secret("pta.sink.webhook.headers"))));
+        Map<String, String> headers = WebhookRequest.parseHeaders("pta.sink.webhook.headers",
+                settings.secret("pta.sink.webhook.headers"));
+        SinkBody.Format format = SinkBody.Format.of(settings.oneOf("pta.sink.webhook.body-format", "envelope",
+                "envelope", "ocsf", "splunk-hec"));
+        SplunkHec hec = format == SinkBody.Format.SPLUNK_HEC ? splunkHec(settings, enabled, uri, transport) : null;
+        PollTracker polls = context.getRegistry().lookupByNameAndType("ptaPolls", PollTracker.class);
+        if (hec != null) {
+            headers.putAll(hec.headers());
+            context.getRegistry().bind("ptaWebhookAcks", (Processor) hec::afterSubmit);
+            context.getRegistry().bind("ptaWebhookDelivered", (Processor) exchange -> hec.answered(exchange, polls));
+        } else {
+            context.getRegistry().bind("ptaWebhookAcks", (Processor) exchange -> { });
+            context.getRegistry().bind("ptaWebhookDelivered", (Processor) polls::delivered);
+        }
+        context.getRegistry().bind("ptaWebhookBody", new SinkBody(format, ocsf, hec));
+        context.getRegistry().bind("ptaWebhookRequest", new WebhookRequest(headers));
+    }
+
+    /** The webhook sink as a Splunk HEC client: its token is required when the sink is on. */
+    private static SplunkHec splunkHec(Settings settings, boolean enabled, URI collector, HttpTransport transport) {
+        String prefix = "pta.sink.webhook.splunk-hec.";
+        String token = settings.secret(prefix + "token");
+        if (enabled && token.isBlank()) {
+            throw new InvalidConfigurationException(prefix + "token", "pta.sink.webhook.body-format is splunk-hec: set the "
+                    + "HEC token (PTA_SINK_WEBHOOK_SPLUNK_HEC_TOKEN)");
+        }
+        if (token.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+            throw new InvalidConfigurationException(prefix + "token", "the token contains a space or a control character");
+        }
+        return new SplunkHec(new SplunkHec.Settings(localHostName(), settings.string(prefix + "source", "pta-router"),
+                settings.string(prefix + "sourcetype", "cyberark:pta:event"), settings.optional(prefix + "index").orElse(null),
+                settings.oneOf(prefix + "ack", "auto", "auto", "off").equals("auto"),
+                positive(settings, prefix + "ack-timeout", Duration.ofSeconds(60))), token, collector, transport::newClient);
     }
 
     /** The syslog sink: PTA's CEF records to a syslog receiver over TCP, TLS, UDP or RELP. */
@@ -653,8 +691,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throw new InvalidConfigurationException(prefix + "hostname", "expected printable ASCII without spaces, got '"
                                                                          + hostname + "'");
         }
-        String link = settings.optional(prefix + "event-link").orElseGet(() -> settings.optional("pta.base-url")
-                .map(base -> base.replaceAll("/+$", "") + "/PasswordVault/v10/pta/events").orElse(""));
+        String link = eventLink(settings);
         CefRecords records = new CefRecords(new CefRecords.Settings(
                 settings.string(prefix + "pta-version", "13.0"),
                 CefRecords.parseTypeIds(prefix + "event-type-ids", settings.string(prefix + "event-type-ids", "")),
@@ -672,6 +709,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 records, settings.integer(prefix + "max-in-flight", 500, 1, 100_000), clock);
         closeOnStop(context, batches);
         context.getRegistry().bind("ptaSyslogBatches", batches);
+    }
+
+    /** The PVWA link to an event, in the CEF and OCSF records: pta.sink.syslog.event-link, or one from pta.base-url. */
+    private static String eventLink(Settings settings) {
+        return settings.optional("pta.sink.syslog.event-link").orElseGet(() -> settings.optional("pta.base-url")
+                .map(base -> base.replaceAll("/+$", "") + "/PasswordVault/v10/pta/events").orElse(""));
     }
 
     private static String localHostName() {

@@ -27,6 +27,31 @@ public final class CefRecords {
                            double[] severityFrom, int missingScoreSeverity, String eventLink) {
     }
 
+    /**
+     * Who and what an event is about, as PTA's syslog names them: for a security event from its first audit, for a
+     * risk event from its account and service (a risk has no source).
+     */
+    record Parties(String sourceUser, String sourceHost, String sourceAddress, String targetUser, String targetHost) {
+
+        static Parties of(JsonNode event) {
+            if (event.hasNonNull("riskType")) {
+                JsonNode account = first(event, "account", "riskAccount");
+                return new Parties(null, null, null,
+                        text(account.path("accountAsStr"), account.path("name"), account.path("accountName")),
+                        text(first(event, "service", "riskService").path("host")));
+            }
+            JsonNode audit = event.path("audits").path(0);
+            JsonNode source = audit.path("source");
+            JsonNode target = audit.path("account").path("mTarget");
+            return new Parties(text(audit.path("vaultUser"), audit.path("user").path("mUserName")),
+                    text(source.path("mResolvedAddress").path("mFqdn"), source.path("mResolvedAddress").path("mHostName")),
+                    text(source.path("mOriginalAddress"), source.path("mResolvedAddress").path("mAddress")),
+                    text(audit.path("account").path("accountAsStr"), target.path("mAccountName"),
+                            event.path("account").path("account").path("mUser")),
+                    text(target.path("mAddress"), audit.path("target"), event.path("account").path("account").path("mTarget")));
+        }
+    }
+
     private static final Pattern CAMEL_WORD = Pattern.compile("(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])");
     private static final String NONE = "None";
 
@@ -46,43 +71,21 @@ public final class CefRecords {
         prefix(cef, type == null ? NONE : eventName(type));
         cef.append(severity(e.score())).append('|');
 
+        Parties parties = Parties.of(event);
         Map<String, String> ext = new LinkedHashMap<>();
-        if (risk) {
-            JsonNode account = first(event, "account", "riskAccount");
-            JsonNode service = first(event, "service", "riskService");
-            ext.put("suser", null);
-            ext.put("shost", null);
-            ext.put("src", null);
-            ext.put("duser", text(account.path("accountAsStr"), account.path("name"), account.path("accountName")));
-            ext.put("dhost", text(service.path("host")));
-            ext.put("dst", ipOrNull(text(service.path("host"))));
-            ext.put("cs1Label", "ExtraData");
-            ext.put("cs1", service.isMissingNode() || service.isNull() ? null : service.toString());
-            ext.put("cs2Label", "EventID");
-            ext.put("cs2", text(event.path("id")));
-            ext.put("deviceCustomDate1Label", "detectionDate");
-            ext.put("deviceCustomDate1", text(event.path("detectionTime")));
-        } else {
-            JsonNode audit = event.path("audits").path(0);
-            JsonNode source = audit.path("source");
-            JsonNode target = audit.path("account").path("mTarget");
-            ext.put("suser", text(audit.path("vaultUser"), audit.path("user").path("mUserName")));
-            ext.put("shost", text(source.path("mResolvedAddress").path("mFqdn"), source.path("mResolvedAddress").path("mHostName")));
-            ext.put("src", text(source.path("mOriginalAddress"), source.path("mResolvedAddress").path("mAddress")));
-            ext.put("duser", text(audit.path("account").path("accountAsStr"), target.path("mAccountName"),
-                    event.path("account").path("account").path("mUser")));
-            String targetAddress = text(target.path("mAddress"), audit.path("target"),
-                    event.path("account").path("account").path("mTarget"));
-            ext.put("dhost", targetAddress);
-            ext.put("dst", ipOrNull(targetAddress));
-            ext.put("cs1Label", "ExtraData");
-            JsonNode extra = event.path("additionalData");
-            ext.put("cs1", extra.isMissingNode() || extra.isNull() ? null : extra.toString());
-            ext.put("cs2Label", "EventID");
-            ext.put("cs2", text(event.path("id")));
-            ext.put("deviceCustomDate1Label", "detectionDate");
-            ext.put("deviceCustomDate1", text(event.path("createTime")));
-        }
+        ext.put("suser", parties.sourceUser());
+        ext.put("shost", parties.sourceHost());
+        ext.put("src", parties.sourceAddress());
+        ext.put("duser", parties.targetUser());
+        ext.put("dhost", parties.targetHost());
+        ext.put("dst", ipOrNull(parties.targetHost()));
+        ext.put("cs1Label", "ExtraData");
+        JsonNode extra = risk ? first(event, "service", "riskService") : event.path("additionalData");
+        ext.put("cs1", extra.isMissingNode() || extra.isNull() ? null : extra.toString());
+        ext.put("cs2Label", "EventID");
+        ext.put("cs2", text(event.path("id")));
+        ext.put("deviceCustomDate1Label", "detectionDate");
+        ext.put("deviceCustomDate1", text(event.path(risk ? "detectionTime" : "createTime")));
         String id = text(event.path("id"));
         ext.put("cs3Label", "PTAlink");
         ext.put("cs3", settings.eventLink().isEmpty() ? null : settings.eventLink().replace("{id}", id == null ? NONE : id));
@@ -202,7 +205,7 @@ public final class CefRecords {
         return event.path(names[0]);
     }
 
-    private static String text(JsonNode... candidates) {
+    static String text(JsonNode... candidates) {
         for (JsonNode node : candidates) {
             if (node != null && !node.isMissingNode() && !node.isNull() && !node.isContainerNode()) {
                 String text = node.asText();
@@ -218,7 +221,7 @@ public final class CefRecords {
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*");
 
     /** PTA's dst is an IP address: a host name goes in dhost only. */
-    private static String ipOrNull(String address) {
+    static String ipOrNull(String address) {
         return address != null && (IPV4.matcher(address).matches() || IPV6.matcher(address).matches()) ? address : null;
     }
 

@@ -79,7 +79,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
     public void send(Exchange exchange) {
         Poll poll = PollTracker.poll(exchange);
         Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), session()));
-        TextMessage message = batch.jms.createTextMessage(exchange.getMessage().getBody(String.class));
+        String body = exchange.getMessage().getBody(String.class);
+        TextMessage message = batch.jms.createTextMessage(body);
         try {
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
                 if (header.getKey().startsWith("pta") && header.getValue() != null) {
@@ -91,7 +92,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
         } catch (JMSException e) {
             throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
-        batch.send(message);
+        // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
+        batch.send(message, exchange.getProperty(PollTracker.ENVELOPE, body, String.class));
     }
 
     /** A session on the shared connection, which is opened first if there is none. */
@@ -152,7 +154,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
         private final JMSProducer producer;
         private final Queue destination;
         /** Sent in the open transaction, not yet committed; guarded by this. */
-        private final List<TextMessage> uncommitted = new ArrayList<>();
+        private final List<Sent> uncommitted = new ArrayList<>();
         /**
          * Their delivery keys: Artemis only knows a duplicate id once its transaction commits, so the same version
          * twice in one transaction would be kept twice; the second is not sent, and counts with the first.
@@ -171,7 +173,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             batches.add(this);
         }
 
-        synchronized void send(TextMessage message) {
+        synchronized void send(TextMessage message, String envelope) {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
@@ -181,7 +183,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
                 uncommittedKeys.add(key);
             }
-            uncommitted.add(message);
+            uncommitted.add(new Sent(message, envelope));
             if (uncommitted.size() >= maxInFlight) {
                 commit();
             }
@@ -194,7 +196,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
             try {
                 jms.commit();
-                uncommitted.forEach(message -> ledger.delivered(keyOf(message), SINK));
+                uncommitted.forEach(sent -> ledger.delivered(keyOf(sent.message()), SINK));
             } catch (RuntimeException e) {
                 if (isDuplicate(e)) {
                     commitOneByOne();
@@ -208,28 +210,28 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
         /** After a rollback for a duplicate: each message in a transaction of its own, a duplicate counting as delivered. */
         private void commitOneByOne() {
-            for (TextMessage message : uncommitted) {
+            for (Sent sent : uncommitted) {
                 try {
-                    producer.send(destination, message);
+                    producer.send(destination, sent.message());
                     jms.commit();
-                    ledger.delivered(keyOf(message), SINK);
+                    ledger.delivered(keyOf(sent.message()), SINK);
                 } catch (RuntimeException e) {
                     if (isDuplicate(e)) {
-                        ledger.delivered(keyOf(message), SINK);
+                        ledger.delivered(keyOf(sent.message()), SINK);
                     } else {
-                        failed(message, e);
+                        failed(sent, e);
                     }
                 }
             }
         }
 
         private void reportFailed(Exception cause) {
-            uncommitted.forEach(message -> failed(message, cause));
+            uncommitted.forEach(sent -> failed(sent, cause));
         }
 
-        private void failed(TextMessage message, Exception cause) {
+        private void failed(Sent sent, Exception cause) {
             failure.compareAndSet(null, cause);
-            ledger.failed(keyOf(message), SINK, textOf(message), cause, false);
+            ledger.failed(keyOf(sent.message()), SINK, sent.envelope(), cause, false);
         }
 
         /** The connection failed: the open transaction can never commit, and later sends fail at once. */
@@ -275,11 +277,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
         }
     }
 
-    private static String textOf(Message message) {
-        try {
-            return ((TextMessage) message).getText();
-        } catch (JMSException e) {
-            return null;
-        }
+    /** A message of the open transaction, and the envelope a failure reports. */
+    private record Sent(TextMessage message, String envelope) {
     }
 }

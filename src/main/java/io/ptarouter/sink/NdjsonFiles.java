@@ -94,7 +94,8 @@ public final class NdjsonFiles implements Processor {
         if (found.contains(key)) {
             batch.alreadyWritten(key);
         } else {
-            batch.write(file, key, line);
+            // The envelope, not the line (which may be OCSF), is what a failure parks: a replay starts from it.
+            batch.write(file, key, line, exchange.getProperty(PollTracker.ENVELOPE, line, String.class));
         }
     }
 
@@ -168,13 +169,16 @@ public final class NdjsonFiles implements Processor {
         return 0;
     }
 
-    /** The delivery key of an envelope line, or null if the line is not one. */
+    /** The delivery key of an envelope or OCSF line (its metadata.uid), or null if the line is neither. */
     private String keyOf(String line) {
         try {
             JsonNode metadata = json.readTree(line).path("metadata");
             if (metadata.path("stream").isTextual() && metadata.path("id").isTextual() && metadata.has("version")) {
                 return metadata.path("stream").asText() + "/" + metadata.path("id").asText() + "/"
                        + metadata.path("version").asText();
+            }
+            if (metadata.path("uid").isTextual() && metadata.path("product").path("vendor_name").asText().equals("CyberArk")) {
+                return metadata.path("uid").asText();
             }
         } catch (IOException e) {
             // not an envelope: ignored, it cannot be one of ours
@@ -196,7 +200,7 @@ public final class NdjsonFiles implements Processor {
         }
 
         // A shutdown may complete the batch from another thread while the poll still writes to it.
-        synchronized void write(Path file, String key, String line) throws IOException {
+        synchronized void write(Path file, String key, String line, String envelope) throws IOException {
             OpenFile handle = open.get(file);
             if (handle == null) {
                 FileChannel channel = permissions.openForAppend(file);
@@ -205,7 +209,7 @@ public final class NdjsonFiles implements Processor {
                 open.put(file, handle);
             }
             handle.writer().append(line).append('\n');
-            handle.lines().add(new Line(key, line));
+            handle.lines().add(new Line(key, envelope));
         }
 
         synchronized void alreadyWritten(String key) {
@@ -226,7 +230,7 @@ public final class NdjsonFiles implements Processor {
                     handle.lines().forEach(written -> ledger.delivered(written.key(), SINK));
                 } catch (IOException e) {
                     IOException named = new IOException("cannot write " + entry.getKey() + ": " + e.getMessage(), e);
-                    handle.lines().forEach(written -> ledger.failed(written.key(), SINK, written.line(), named, false));
+                    handle.lines().forEach(written -> ledger.failed(written.key(), SINK, written.envelope(), named, false));
                     if (failure == null) {
                         failure = named;
                     } else {
@@ -245,6 +249,6 @@ public final class NdjsonFiles implements Processor {
     private record OpenFile(FileChannel channel, BufferedWriter writer, List<Line> lines) {
     }
 
-    private record Line(String key, String line) {
+    private record Line(String key, String envelope) {
     }
 }

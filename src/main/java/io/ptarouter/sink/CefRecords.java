@@ -217,12 +217,23 @@ public final class CefRecords {
         return null;
     }
 
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*");
 
     /** PTA's dst is an IP address: a host name goes in dhost only. */
     static String ipOrNull(String address) {
-        return address != null && (IPV4.matcher(address).matches() || IPV6.matcher(address).matches()) ? address : null;
+        return address != null && (IPV4.matcher(address).matches() || IPV6.matcher(address).matches() && isIpv6(address))
+                ? address : null;
+    }
+
+    /** A literal with a colon is parsed as an IPv6 address, never looked up in DNS. */
+    private static boolean isIpv6(String address) {
+        try {
+            java.net.InetAddress.getByName(address); // an IPv4-mapped one comes back as an Inet4Address
+            return true;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 
     /** "Type:id,Type:id" as pta.sink.syslog.event-type-ids writes it. */

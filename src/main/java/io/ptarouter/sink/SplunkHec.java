@@ -197,8 +197,8 @@ public final class SplunkHec {
             }
             if (!asked.isEmpty()) {
                 IOException late = new IOException("the Splunk HEC did not acknowledge " + asked.size() + " events within "
-                        + settings.ackTimeout() + (lastProblem == null ? "" : " (last ack query: " + lastProblem.getMessage() + ")")
-                        + "; they are sent again");
+                        + settings.ackTimeout().toMillis() + " ms"
+                        + (lastProblem == null ? "" : " (last ack query: " + lastProblem.getMessage() + ")"));
                 asked.values().forEach(w -> ledger.failed(w.key(), SINK, w.envelope(), late, false));
                 poll.markDeliveryFailed();
                 throw late;

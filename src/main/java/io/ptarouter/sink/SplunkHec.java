@@ -110,7 +110,11 @@ public final class SplunkHec {
     void beforeSubmit(Exchange exchange) {
         if (settings.ack()) {
             Poll poll = PollTracker.poll(exchange);
-            exchange.setProperty(ACKS, open.computeIfAbsent(poll, p -> new Acks(p, p.ledger())));
+            Acks acks = open.computeIfAbsent(poll, p -> new Acks(p, p.ledger()));
+            // Completed first at the checkpoint: the events after it collect into new acks, and acks whose event
+            // never reached a lane are not kept.
+            poll.batch(SINK + "-hec-ack-period", () -> () -> open.remove(poll, acks));
+            exchange.setProperty(ACKS, acks);
         }
     }
 
@@ -165,7 +169,6 @@ public final class SplunkHec {
             Map<Long, Waiting> asked;
             synchronized (this) {
                 completed = true;
-                open.remove(poll, this);
                 asked = new LinkedHashMap<>(waiting);
                 waiting.clear();
             }

@@ -142,6 +142,7 @@ class SecretsStayOutOfLogsTest {
             secrets.put("PTA_HTTP_PROXY", "http://proxyuser:plant-proxy-url-password-14@127.0.0.1:" + pvwa.getPort());
             secrets.put("PTA_SINK_JMS_BROKER_URL", "tcp://127.0.0.1:" + closed + "?user=jmsuser&password=plant-broker-url-password-15");
             secrets.put("PTA_UPDATES_HTTP_TOKEN", "plant-updates-token-16");
+            secrets.put("PTA_SINK_WEBHOOK_SPLUNK_HEC_TOKEN", "plant-hec-token-17");
             Map<String, String> env = new LinkedHashMap<>(secrets);
             env.put("PTA_BASE_URL", pvwa.baseUrl());
             env.put("PTA_HTTP_ALLOW_PLAIN_HTTP", "true");
@@ -155,6 +156,7 @@ class SecretsStayOutOfLogsTest {
             env.put("PTA_SINK_EMAIL_USERNAME", "mailuser");
             env.put("PTA_SINK_EMAIL_TIMEOUT", "2s");
             env.put("PTA_SINK_WEBHOOK_ENABLED", "true");
+            env.put("PTA_SINK_WEBHOOK_BODY_FORMAT", "splunk-hec"); // the failing webhook carries the HEC token too
             env.put("PTA_UPDATES_HTTP_ENABLED", "true");
             env.put("CAMEL_SERVER_PORT", Integer.toString(closedPort()));
 
@@ -163,6 +165,7 @@ class SecretsStayOutOfLogsTest {
             assertThat(log).contains("Property-placeholders summary", "[OS Environment Variable]",
                     "pta.sink.webhook.headers = xxxxxx", "pta.sink.webhook.url = xxxxxx", "pta.http.proxy = xxxxxx",
                     "pta.sink.jms.broker-url = xxxxxx", "pta.auth.password = xxxxxx", "pta.updates.http.token = xxxxxx", "/pta/updates",
+                    "pta.sink.webhook.splunk-hec.token = xxxxxx",
                     "PVWA logon as 'pta-router' (CyberArk) succeeded", "PVWA logoff of 'pta-router' answered 200");
             assertThat(pvwa.findAll(postRequestedFor(urlPathMatching("/PasswordVault/API/auth/CyberArk/Logon"))))
                     .as("the logon went through the proxy, with the planted password").singleElement()

@@ -20,8 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.ptarouter.pta.Poll;
@@ -130,18 +132,29 @@ public final class SplunkHec {
     }
 
     /** After the POST: delivered now, or, when the collector answered with an ackId, once acknowledged. */
-    public void answered(Exchange exchange, PollTracker polls) throws IOException {
+    public void answered(Exchange exchange, PollTracker polls) {
         Acks acks = exchange.getProperty(ACKS, Acks.class);
         if (acks != null) {
-            String answer = exchange.getMessage().getBody(String.class);
-            JsonNode ackId = answer == null || answer.isBlank() ? null : json.readTree(answer).path("ackId");
-            if (ackId != null && ackId.canConvertToLong()) {
+            JsonNode ackId = ackIdOf(exchange.getMessage().getBody(String.class));
+            if (ackId.canConvertToLong()) {
                 acks.add(ackId.asLong(), exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
                         exchange.getProperty(PollTracker.ENVELOPE, String.class));
                 return;
             }
         }
         polls.delivered(exchange);
+    }
+
+    /** The answer's ackId; a receiver that took the event and answered something else has no acknowledgement to give. */
+    private JsonNode ackIdOf(String answer) {
+        if (answer == null || answer.isBlank()) {
+            return MissingNode.getInstance();
+        }
+        try {
+            return json.readTree(answer).path("ackId");
+        } catch (JsonProcessingException e) {
+            return MissingNode.getInstance();
+        }
     }
 
     /** The ackIds one poll's calls received since its last checkpoint, and the versions they stand for. */

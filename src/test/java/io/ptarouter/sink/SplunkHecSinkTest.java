@@ -152,6 +152,27 @@ class SplunkHecSinkTest extends RouterTestSupport {
     }
 
     @Test
+    void parkedEventsReplayedOnceTheTokenIsFixedReachTheCollectorAndAreAcknowledged() throws Exception {
+        restart(Map.of("pta.sink.webhook.splunk-hec.token", "wrong-hec-token-9z"));
+        twoEvents();
+        poll("security-events");
+        assertThat(parkedWebhookRecords()).hasSize(2);
+        restart(Map.of());
+
+        Path replay = Files.createDirectories(work.resolve("dead-letter/replay"));
+        try (Stream<Path> files = Files.list(work.resolve("dead-letter"))) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("webhook-")).toList()) {
+                Files.copy(file, replay.resolve(file.getFileName()));
+            }
+        }
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(HEC.acknowledged().stream().map(e -> e.at("/event/metadata/id").asText()))
+                        .containsExactlyInAnyOrder(Events.id(1), Events.id(2)));
+        assertThat(HEC.events()).hasSize(2);
+    }
+
+    @Test
     void withAcknowledgementOffACollectorThatRequiresItRefusesEveryEventForTheMissingChannel() throws Exception {
         restart(Map.of("pta.sink.webhook.splunk-hec.ack", "off"));
         twoEvents();

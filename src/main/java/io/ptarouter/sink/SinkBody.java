@@ -43,10 +43,6 @@ public final class SinkBody implements Processor {
         this.hec = hec;
     }
 
-    public Format format() {
-        return format;
-    }
-
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
         Message message = exchange.getMessage();

@@ -43,10 +43,13 @@ final class AdvisoryLockFence implements PollFence {
     static final String POLLER_TABLE = "CREATE TABLE IF NOT EXISTS pta_stream_poller ("
             + " stream VARCHAR(200) NOT NULL PRIMARY KEY,"
             + " node_id VARCHAR(200) NOT NULL,"
-            + " poll_started BIGINT NOT NULL)";
+            + " poll_started BIGINT NOT NULL,"
+            + " last_success BIGINT)";
     private static final String RECORD_POLLER = "INSERT INTO pta_stream_poller (stream, node_id, poll_started) VALUES (?, ?, ?)"
             + " ON CONFLICT (stream) DO UPDATE SET node_id = EXCLUDED.node_id, poll_started = EXCLUDED.poll_started";
-    private static final String SELECT_POLLERS = "SELECT stream, node_id, poll_started FROM pta_stream_poller ORDER BY stream";
+    private static final String SELECT_POLLERS =
+            "SELECT stream, node_id, poll_started, last_success FROM pta_stream_poller ORDER BY stream";
+    private static final String RECORD_SUCCESS = "UPDATE pta_stream_poller SET last_success = ? WHERE stream = ?";
 
     private static final Driver DRIVER = new org.postgresql.Driver();
 
@@ -124,8 +127,14 @@ final class AdvisoryLockFence implements PollFence {
              Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery(SELECT_POLLERS)) {
             while (rows.next()) {
-                pollers.put(rows.getString(1), Map.of("lastPolledBy", rows.getString(2),
-                        "lastPollStarted", Instant.ofEpochMilli(rows.getLong(3)).toString()));
+                Map<String, Object> poller = new LinkedHashMap<>();
+                poller.put("lastPolledBy", rows.getString(2));
+                poller.put("lastPollStarted", Instant.ofEpochMilli(rows.getLong(3)));
+                long success = rows.getLong(4);
+                if (!rows.wasNull()) {
+                    poller.put("lastSuccessfulPoll", Instant.ofEpochMilli(success));
+                }
+                pollers.put(rows.getString(1), poller);
             }
         } catch (SQLException e) {
             LOG.warn("cannot read the streams' last pollers from the shared state: {}", e.getMessage());
@@ -190,6 +199,17 @@ final class AdvisoryLockFence implements PollFence {
             polling.remove(stream);
             heartbeat.cancel(false);
             return false;
+        }
+
+        @Override
+        public void succeeded() {
+            try (PreparedStatement record = connection.prepareStatement(RECORD_SUCCESS)) {
+                record.setLong(1, System.currentTimeMillis());
+                record.setString(2, stream);
+                record.executeUpdate();
+            } catch (SQLException e) {
+                LOG.warn("{}: cannot record the poll's success in the shared state: {}", stream, e.getMessage());
+            }
         }
 
         @Override

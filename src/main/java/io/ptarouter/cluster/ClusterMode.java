@@ -7,8 +7,10 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 import org.apache.camel.CamelContext;
@@ -25,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import io.ptarouter.config.InvalidConfigurationException;
 import io.ptarouter.config.Settings;
+import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.PtaStream;
 import io.ptarouter.transport.HttpTransport;
@@ -45,8 +48,8 @@ public final class ClusterMode {
     }
 
     /** Sets cluster mode up if pta.cluster.enabled; refuses, naming the setting to change, what cannot be shared. */
-    public static void configureIfEnabled(CamelContext context, Settings settings, PollTracker polls, boolean hostDataSource)
-            throws Exception {
+    public static void configureIfEnabled(CamelContext context, Settings settings, PollTracker polls, DeliveryHealth health,
+                                          boolean hostDataSource) throws Exception {
         if (!settings.bool("pta.cluster.enabled", false)) {
             return;
         }
@@ -80,6 +83,9 @@ public final class ClusterMode {
         quartz.setProperties(quartzProperties(url, credentials, nodeId, checkin));
         AdvisoryLockFence fence = new AdvisoryLockFence(url, credentials, nodeId, fenceTimeout);
         polls.fence(fence);
+        // A stream is healthy while some instance polls it: most polls run elsewhere.
+        health.lastSuccessElsewhere(stream -> Optional.ofNullable(
+                (Instant) fence.lastPollers().getOrDefault(stream, Map.of()).get("lastSuccessfulPoll")));
         context.addRoutePolicyFactory((camel, routeId, route) ->
                 REPLAY_ROUTE.equals(routeId) ? new ReplayOnOneInstance(fence, Duration.ofSeconds(2)) : null);
         HttpTransport transport = context.getRegistry().lookupByNameAndType("ptaTransport", HttpTransport.class);
@@ -179,8 +185,7 @@ public final class ClusterMode {
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
             builder.detail("node", nodeId);
             fence.lastPollers().forEach((stream, poller) -> {
-                builder.detail(stream + ".lastPolledBy", poller.get("lastPolledBy"));
-                builder.detail(stream + ".lastPollStarted", poller.get("lastPollStarted"));
+                poller.forEach((key, value) -> builder.detail(stream + "." + key, value.toString()));
                 builder.detail(stream + ".pollingHere", fence.polling(stream));
             });
             builder.up();

@@ -181,7 +181,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             }
         }, true);
         registry.bind("ptaPolls", polls);
-        io.ptarouter.cluster.ClusterMode.configureIfEnabled(context, settings, polls, hostDataSource.isPresent());
+        io.ptarouter.cluster.ClusterMode.configureIfEnabled(context, settings, polls, health, hostDataSource.isPresent());
         // The poll's steps that every event passes, as a processor and predicates: a route calls them
         // directly, without the reflection and argument binding of a bean method call.
         registry.bind("ptaAcceptEvent", (Processor) polls::accept);

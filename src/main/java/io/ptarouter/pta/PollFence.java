@@ -41,6 +41,10 @@ public interface PollFence {
             return stillHeld();
         }
 
+        /** The poll ended well (it moved the watermark, or had nothing to move it for), for the others' health. */
+        default void succeeded() {
+        }
+
         @Override
         void close();
     }

@@ -296,7 +296,7 @@ public final class PollTracker {
         inFlight.remove(poll);
         poll.ended();
         String stream = poll.stream().id();
-        if (!stillHeld(poll)) {
+        if (!confirmed(poll)) {
             fenced(exchange, poll);
             return;
         }
@@ -334,6 +334,10 @@ public final class PollTracker {
                  + "{} failed deliveries, {} parked; watermark {}{}",
                 poll.received(), stream, poll.elapsedMillis(), fresh, poll.duplicates(), poll.dropped(),
                 poll.rejected(), poll.failedDeliveries(), poll.parked(), describe(store.get(stream)), owed);
+        PollFence.Lease lease = leases.get(poll);
+        if (lease != null) {
+            lease.succeeded();
+        }
         release(poll);
     }
 
@@ -356,6 +360,12 @@ public final class PollTracker {
         LOG.warn("{} poll lost the stream's lock after {} events in {} ms (paused, or its database connection died): "
                  + "it stopped delivering, and the watermark stays at {} for the instance that took over",
                 stream, poll.received(), poll.elapsedMillis(), describe(store.get(stream)));
+    }
+
+    /** Asks the database, not the last heartbeat: what follows moves the watermark. */
+    private boolean confirmed(Poll poll) {
+        PollFence.Lease lease = leases.get(poll);
+        return lease == null || lease.confirm();
     }
 
     private boolean stillHeld(Poll poll) {

@@ -18,6 +18,7 @@ import org.apache.camel.StartupListener;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 import io.micrometer.core.instrument.Gauge;
@@ -97,6 +98,13 @@ public final class ClusterMode {
         context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                HealthCheckRegistry checks = HealthCheckRegistry.get(started);
+                if (checks != null) {
+                    // The replay's consumer runs on one instance: on the others its check would say it never polled.
+                    String excluded = checks.getExcludePattern();
+                    checks.setExcludePattern((excluded == null || excluded.isBlank() ? "" : excluded + ",")
+                                             + "consumer:" + REPLAY_ROUTE);
+                }
                 MeterRegistry meters = MicrometerUtils.getMeterRegistryFromCamelRegistry(started.getRegistry(),
                         MicrometerConstants.METRICS_REGISTRY_NAME);
                 if (meters != null) {

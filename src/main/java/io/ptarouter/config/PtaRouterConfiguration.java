@@ -233,7 +233,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         files.closeDirectory(eventDirectory);
         registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
                 // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
-                Math.max(10_000, 4 * policy.checkpointEvents())));
+                Math.max(10_000, 4 * policy.checkpointEvents()), settings.bool("pta.cluster.enabled", false)));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         configureJms(context, settings, files);
         configureEmail(context, settings);

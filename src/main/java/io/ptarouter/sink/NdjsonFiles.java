@@ -60,6 +60,7 @@ public final class NdjsonFiles implements Processor {
     private final FilePermissions permissions;
     private final Clock clock;
     private final int recoverLines;
+    private final boolean sharedFolder;
     private final ObjectMapper json = PtaJson.mapper();
     /** Per file opened by this process, the versions found at its end when it was first opened. */
     private final Map<Path, Set<String>> foundAtEnd = new ConcurrentHashMap<>();
@@ -68,6 +69,12 @@ public final class NdjsonFiles implements Processor {
 
     /** {@code recoverLines}: how many lines at the end of a file are checked after a restart. */
     public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines) {
+        this(directory, permissions, clock, recoverLines, false);
+    }
+
+    /** With {@code sharedFolder}, other instances write to the same files too (one stream at a time, by its lock). */
+    public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines, boolean sharedFolder) {
+        this.sharedFolder = sharedFolder;
         this.directory = directory;
         this.permissions = permissions;
         this.clock = clock;
@@ -90,7 +97,7 @@ public final class NdjsonFiles implements Processor {
         Path file = fileOf(stream, day);
         Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), permissions, knownSize));
         Set<String> found = foundAtEnd.get(file);
-        if (found != null && !batch.writes(file) && writtenElsewhere(file)) {
+        if (found != null && sharedFolder && !batch.writes(file) && writtenElsewhere(file)) {
             // Several instances share the folder: what the one before wrote, and may not have recorded, is skipped.
             found = recoverWithDayBefore(file, fileOf(stream, day.minusDays(1)));
             foundAtEnd.put(file, found);

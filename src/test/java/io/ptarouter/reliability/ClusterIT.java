@@ -97,6 +97,7 @@ class ClusterIT {
     Path data;
 
     private PtaSimulator simulator;
+    private Receivers receivers;
     private JmsReceiver jms;
     private MailReceiver mail;
     private WebhookReceiver webhook;
@@ -135,7 +136,7 @@ class ClusterIT {
         } catch (IllegalStateException | IllegalArgumentException alreadyGoneOrNeverSet) {
             // the JVM is exiting, or the test failed before setting the hook
         }
-        try (AutoCloseable s = simulator; AutoCloseable j = jms; AutoCloseable m = mail; AutoCloseable w = webhook) {
+        try (AutoCloseable s = simulator; AutoCloseable r = receivers) {
             // closed in reverse order, each even if another fails
         }
         execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
@@ -208,6 +209,9 @@ class ClusterIT {
                     received(result.sink()).sampleOfRepeats(3)).isZero();
             softly.assertThat(result.unreadable()).as("%s: unreadable copies (%s)", sink, files.unreadableSamples()).isZero();
             softly.assertThat(result.phantom()).as("%s: versions held that no answer held", sink).isZero();
+            softly.assertThat(result.misrouted()).as("%s: versions held that are routed elsewhere", sink).isZero();
+            softly.assertThat(result.keyMismatches()).as("%s: copies without the promised de-duplication key", sink)
+                    .isZero();
         }
         softly.assertThat(health).as("readiness, with the details").startsWith("{\"status\":\"UP\"")
                 .contains("lastPolledBy").contains("pollingHere");
@@ -227,10 +231,11 @@ class ClusterIT {
                 .withSeed(seed)
                 .withLiveChanges(Duration.ofMillis(250), 2)
                 .withServedAnswersRecorded());
-        jms = new JmsReceiver(data.resolve("broker"), freePort());
-        mail = new MailReceiver(freePort());
-        webhook = new WebhookReceiver();
-        files = new NdjsonFolder(data.resolve("events"));
+        receivers = new Receivers(data);
+        jms = receivers.jms;
+        mail = receivers.mail;
+        webhook = receivers.webhook;
+        files = receivers.files;
     }
 
     private void startNode(int node) throws IOException {
@@ -411,43 +416,19 @@ class ClusterIT {
     }
 
     private int lost(ExpectedDeliveries expected) {
-        int lost = 0;
-        for (Sink sink : Sink.values()) {
-            Set<String> missing = new HashSet<>(expected.owed(sink));
-            missing.removeAll(received(sink).keys());
-            lost += missing.size();
-        }
-        return lost;
+        return receivers.lost(expected).values().stream().mapToInt(Set::size).sum();
     }
 
     private DeliveryTally received(Sink sink) {
-        return switch (sink) {
-            case FILE -> files.lines();
-            case JMS -> jms.consumed();
-            case EMAIL -> mail.mails();
-            case WEBHOOK -> webhook.posts();
-        };
+        return receivers.received(sink);
     }
 
     private List<SinkResult> results(List<ServedAnswer> answers) {
         ExpectedDeliveries expected = expected(answers);
+        Map<Sink, Set<String>> lost = receivers.lost(expected);
         List<SinkResult> results = new ArrayList<>();
         for (Sink sink : Sink.values()) {
-            DeliveryTally tally = received(sink);
-            Set<String> held = tally.keys();
-            Set<String> owed = expected.owed(sink);
-            Set<String> lost = new HashSet<>(owed);
-            lost.removeAll(held);
-            int phantom = (int) held.stream().filter(key -> !expected.wasServed(key)).count();
-            int misrouted = (int) held.stream().filter(key -> expected.wasServed(key) && !expected.routes(sink, key)).count();
-            int duplicates = sink == Sink.WEBHOOK || sink == Sink.EMAIL ? tally.duplicates() : tally.resends();
-            int resends = sink == Sink.JMS ? jms.sends().resends() : tally.resends();
-            int unreadable = tally.unreadable() + (sink == Sink.FILE && files.unterminatedBytes() > 0 ? 1 : 0);
-            Set<String> notObservable = new HashSet<>(expected.served(sink));
-            notObservable.removeAll(owed);
-            results.add(new SinkResult(sink, expected.produced(sink).size(), expected.served(sink).size(), owed.size(),
-                    held.size(), lost.size(), lost.stream().sorted().limit(5).toList(), duplicates, resends, 0,
-                    unreadable, phantom, misrouted, notObservable.size(), 0));
+            results.add(receivers.result(sink, expected, lost.get(sink), 0));
         }
         return results;
     }
@@ -580,8 +561,6 @@ class ClusterIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return Receivers.freePort();
     }
 }

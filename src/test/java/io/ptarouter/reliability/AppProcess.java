@@ -119,6 +119,15 @@ public final class AppProcess {
         return log;
     }
 
+    /** Whether a line of the log so far contains {@code text}. */
+    public boolean logContains(String text) {
+        try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.anyMatch(line -> line.contains(text));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
+    }
+
     public String tail(int lines) {
         try {
             List<String> all = Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();

@@ -186,6 +186,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         // directly, without the reflection and argument binding of a bean method call.
         registry.bind("ptaAcceptEvent", (Processor) polls::accept);
         registry.bind("ptaCheckpointIfDue", (Processor) polls::checkpointIfDue);
+        registry.bind("ptaRequireLease", (Processor) polls::requireLease);
         registry.bind("ptaDestinationFailed", (Processor) polls::destinationFailed);
         registry.bind("ptaDestinationReturned", (Processor) polls::destinationReturned);
         Watermarks watermarks = store;

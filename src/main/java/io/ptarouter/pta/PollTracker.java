@@ -255,6 +255,13 @@ public final class PollTracker {
                 exchange.getProperty(SINK), settled.parked() > 0 ? "failed again, parked again" : "delivered");
     }
 
+    /** Fails the poll (its end then leaves the watermark alone) once another instance may have taken its stream. */
+    public void requireLease(Exchange exchange) {
+        if (!stillHeld(poll(exchange))) {
+            throw new IllegalStateException("lost the stream's lock to another instance: no more pages are read");
+        }
+    }
+
     /** Records what is settled when enough events or enough time went by since the last checkpoint. */
     public void checkpointIfDue(Exchange exchange) throws Exception {
         Poll poll = poll(exchange);

@@ -184,10 +184,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             }
         }, true);
         registry.bind("ptaPolls", polls);
+        io.ptarouter.cluster.ClusterMode.configureIfEnabled(context, settings, polls, health, hostDataSource.isPresent());
         // The poll's steps that every event passes, as a processor and predicates: a route calls them
         // directly, without the reflection and argument binding of a bean method call.
         registry.bind("ptaAcceptEvent", (Processor) polls::accept);
         registry.bind("ptaCheckpointIfDue", (Processor) polls::checkpointIfDue);
+        registry.bind("ptaRequireLease", (Processor) polls::requireLease);
         registry.bind("ptaDestinationFailed", (Processor) polls::destinationFailed);
         registry.bind("ptaDestinationReturned", (Processor) polls::destinationReturned);
         Watermarks watermarks = store;
@@ -235,7 +237,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         files.closeDirectory(eventDirectory);
         registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
                 // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
-                Math.max(10_000, 4 * policy.checkpointEvents())));
+                Math.max(10_000, 4 * policy.checkpointEvents()), settings.bool("pta.cluster.enabled", false)));
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         OcsfRecords ocsf = new OcsfRecords(settings.string("pta.sink.syslog.pta-version", "13.0"), eventLink(settings));
         registry.bind("ptaFileBody", new SinkBody(SinkBody.Format.of(

@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.OptionalLong;
 
 import org.apache.camel.CamelContext;
@@ -37,6 +40,8 @@ public final class DeliveryHealth implements StartupListener {
     private final Map<String, SinkHealth> sinks = new LinkedHashMap<>();
     private final Watermarks watermarks;
     private final Clock clock;
+    /** Several instances: when some instance last polled each stream successfully (none: this one alone counts). */
+    private volatile Function<String, Optional<Instant>> elsewhere = stream -> Optional.empty();
 
     /**
      * @param crons  the enabled streams and when each is polled
@@ -55,9 +60,17 @@ public final class DeliveryHealth implements StartupListener {
     /** The readiness checks, to bind in the Camel registry where Camel's health check registry finds them. */
     public List<HealthCheck> checks() {
         List<HealthCheck> checks = new ArrayList<>();
-        streams.values().forEach(s -> checks.add(new ReadinessCheck("pta-stream:" + s.stream(), clock, s::problem, s::details)));
+        streams.values().forEach(s -> checks.add(new ReadinessCheck("pta-stream:" + s.stream(), clock, now -> {
+            elsewhere.apply(s.stream()).ifPresent(s::succeededElsewhere);
+            return s.problem(now);
+        }, s::details)));
         sinks.forEach((name, s) -> checks.add(new ReadinessCheck("pta-sink:" + name, clock, s::problem, s::details)));
         return checks;
+    }
+
+    /** Several instances: a stream is judged by the last successful poll of any of them, which {@code lastSuccess} reads. */
+    public void lastSuccessElsewhere(Function<String, Optional<Instant>> lastSuccess) {
+        elsewhere = lastSuccess;
     }
 
     public void pollStarted(String stream) {

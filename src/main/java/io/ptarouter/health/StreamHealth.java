@@ -59,6 +59,13 @@ final class StreamHealth {
         }
     }
 
+    /** Another instance polled the stream successfully at {@code at}. */
+    synchronized void succeededElsewhere(Instant at) {
+        if (lastSuccess == null || at.isAfter(lastSuccess)) {
+            lastSuccess = at;
+        }
+    }
+
     synchronized void pollFailed(String reason) {
         running = null;
         consecutiveFailures++;

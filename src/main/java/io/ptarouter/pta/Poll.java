@@ -133,6 +133,18 @@ public final class Poll {
         }
     }
 
+    /** Drops what the sinks hold in batches, undelivered: the poll lost its stream to another instance. */
+    synchronized void discardBatches() {
+        for (PollBatch batch : batches.values()) {
+            try {
+                batch.discard();
+            } catch (IOException | RuntimeException e) {
+                // What a batch could not drop cleanly is the other instance's to deliver all the same.
+            }
+        }
+        batches.clear();
+    }
+
     public void lowerBound(long millis) {
         lowerBound = millis;
     }

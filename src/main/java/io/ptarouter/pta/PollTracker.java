@@ -6,6 +6,7 @@ import java.text.ParseException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -72,6 +73,9 @@ public final class PollTracker {
     private volatile Optional<MeterRegistry> meters;
     /** The polls started and not yet finished: a shutdown records what they delivered. */
     private final Set<Poll> inFlight = ConcurrentHashMap.newKeySet();
+    /** What keeps other instances from polling the same stream meanwhile, and each running poll's lease of it. */
+    private volatile PollFence fence = PollFence.NONE;
+    private final Map<Poll, PollFence.Lease> leases = new ConcurrentHashMap<>();
     /**
      * Records the checkpoints taken during polls while the polls go on (one at a time per poll). Its
      * thread ends when idle, so a stopped CamelContext leaves none behind and a restarted one needs no new pool.
@@ -96,6 +100,11 @@ public final class PollTracker {
         recorder.allowCoreThreadTimeOut(true);
     }
 
+    /** Several instances: a poll runs only while it holds its stream's lease (see {@link PollFence}). */
+    public void fence(PollFence fence) {
+        this.fence = fence;
+    }
+
     public static Poll poll(Exchange exchange) {
         Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
         if (poll == null) {
@@ -106,12 +115,19 @@ public final class PollTracker {
 
     public void start(Exchange exchange, String stream) {
         PtaStream pta = PtaStream.byId(stream);
+        Optional<PollFence.Lease> lease = fence.enter(pta.id());
+        if (lease.isEmpty()) {
+            LOG.info("{} poll skipped: another instance is polling this stream", pta.id());
+            exchange.setRouteStop(true);
+            return;
+        }
         // A plain message: Quartz's would copy the job's context into the headers of every event split from it.
         exchange.setMessage(new DefaultMessage(exchange));
         // A version PTA returns again is recorded again once its record is half as old as the retention.
         long refreshBefore = clock.millis() - policy.retention().toMillis() / 2;
         Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers, recorder, refreshBefore));
         inFlight.add(poll);
+        leases.put(poll, lease.get());
         exchange.setProperty(Poll.PROPERTY, poll);
         health.pollStarted(pta.id());
         warnIfStillRunningWhenNextDue(exchange, poll);
@@ -147,6 +163,11 @@ public final class PollTracker {
      */
     public void accept(Exchange exchange) {
         Poll poll = poll(exchange);
+        if (!stillHeld(poll)) {
+            // Another instance may be polling the stream now: nothing more of this answer is delivered.
+            exchange.setProperty(ACCEPTED, false);
+            return;
+        }
         // The versions recorded from the start of what this poll re-reads (the overlap window included).
         poll.ledger().load(poll.lowerBound().orElse(Long.MIN_VALUE));
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
@@ -234,9 +255,19 @@ public final class PollTracker {
                 exchange.getProperty(SINK), settled.parked() > 0 ? "failed again, parked again" : "delivered");
     }
 
+    /** Fails the poll (its end then leaves the watermark alone) once another instance may have taken its stream. */
+    public void requireLease(Exchange exchange) {
+        if (!stillHeld(poll(exchange))) {
+            throw new IllegalStateException("lost the stream's lock to another instance: no more pages are read");
+        }
+    }
+
     /** Records what is settled when enough events or enough time went by since the last checkpoint. */
     public void checkpointIfDue(Exchange exchange) throws Exception {
         Poll poll = poll(exchange);
+        if (!stillHeld(poll)) {
+            return; // the poll's end leaves what is still open to the instance that took over
+        }
         if (poll.ledger().openEvents() >= policy.checkpointEvents()
             || poll.nanosSinceCheckpoint() >= policy.checkpointInterval().toNanos()) {
             checkpoint(poll, OptionalLong.empty(), true);
@@ -272,12 +303,17 @@ public final class PollTracker {
         inFlight.remove(poll);
         poll.ended();
         String stream = poll.stream().id();
+        if (!confirmed(poll)) {
+            fenced(exchange, poll);
+            return;
+        }
         if (exchange.getProperty(RiskPageReader.MORE_PAGES, false, Boolean.class)) {
             // The page loop was cut short (shutdown): what was read is delivered, but the poll is incomplete.
             checkpoint(poll, OptionalLong.empty());
             health.pollFailed(stream, "stopped with pages left unread (shutting down)", poll.ledger().owedBySink());
             LOG.warn("{} poll stopped after {} events with pages left unread (shutting down); watermark stays at {}",
                     stream, poll.received(), describe(store.get(stream)));
+            release(poll);
             return;
         }
         PollLedger.Settled settled = checkpoint(poll, poll.newestEventTime());
@@ -305,6 +341,50 @@ public final class PollTracker {
                  + "{} failed deliveries, {} parked; watermark {}{}",
                 poll.received(), stream, poll.elapsedMillis(), fresh, poll.duplicates(), poll.dropped(),
                 poll.rejected(), poll.failedDeliveries(), poll.parked(), describe(store.get(stream)), owed);
+        PollFence.Lease lease = leases.get(poll);
+        if (lease != null) {
+            lease.succeeded();
+        }
+        release(poll);
+    }
+
+    /**
+     * The poll lost its lease (its lock connection died, or this instance was paused past the fence's timeout):
+     * another instance may have polled the stream meanwhile. What the sinks still hold in their batches is dropped,
+     * not completed (the other instance delivers it), what was delivered is recorded, and the watermark stays.
+     */
+    private void fenced(Exchange exchange, Poll poll) {
+        String stream = poll.stream().id();
+        poll.discardBatches();
+        try {
+            checkpoint(poll, OptionalLong.empty());
+        } catch (Exception e) {
+            LOG.error("{} poll: recording what was delivered failed too: {}", stream, e.getMessage());
+        }
+        release(poll);
+        meters(exchange).ifPresent(registry -> count(registry, "pta.polls", stream, "result", "fenced", 1));
+        health.pollFailed(stream, "lost the stream's lock to another instance", poll.ledger().owedBySink());
+        LOG.warn("{} poll lost the stream's lock after {} events in {} ms (paused, or its database connection died): "
+                 + "it stopped delivering, and the watermark stays at {} for the instance that took over",
+                stream, poll.received(), poll.elapsedMillis(), describe(store.get(stream)));
+    }
+
+    /** Asks the database, not the last heartbeat: what follows moves the watermark. */
+    private boolean confirmed(Poll poll) {
+        PollFence.Lease lease = leases.get(poll);
+        return lease == null || lease.confirm();
+    }
+
+    private boolean stillHeld(Poll poll) {
+        PollFence.Lease lease = leases.get(poll);
+        return lease == null || lease.stillHeld();
+    }
+
+    private void release(Poll poll) {
+        PollFence.Lease lease = leases.remove(poll);
+        if (lease != null) {
+            lease.close();
+        }
     }
 
     public void abort(Exchange exchange) {
@@ -321,11 +401,16 @@ public final class PollTracker {
         inFlight.remove(poll);
         poll.ended();
         String stream = poll.stream().id();
+        if (!stillHeld(poll)) {
+            fenced(exchange, poll);
+            return;
+        }
         try {
             checkpoint(poll, OptionalLong.empty()); // what was delivered before the failure stays delivered
         } catch (Exception e) {
             LOG.error("{} poll: recording what was delivered failed too: {}", stream, e.getMessage());
         }
+        release(poll);
         meters(exchange).ifPresent(registry -> count(registry, "pta.polls", stream, "result", "failed", 1));
         health.pollFailed(stream, reason, poll.ledger().owedBySink());
         LOG.error("{} poll failed after {} events in {} ms: {}; watermark stays at {}, the next poll reads from there again",
@@ -366,6 +451,10 @@ public final class PollTracker {
     private void recordAbandoned(Poll poll) {
         inFlight.remove(poll);
         poll.ended();
+        if (!stillHeld(poll)) {
+            poll.discardBatches();
+        }
+        release(poll);
         try {
             checkpoint(poll, OptionalLong.empty());
             LOG.warn("{} poll abandoned at shutdown after {} events: what was delivered is recorded, {} events are "

@@ -141,7 +141,7 @@ final class PvwaHandler implements HttpHandler {
             requireMethod(api, "GET");
             // Generated answers are too large to keep.
             AnswerRecord record = new AnswerRecord(ptaCalls.incrementAndGet(), authorize(api),
-                    ServedAnswer.SECURITY_EVENTS, generatedEvents == null ? servedAnswers : null);
+                    ServedAnswer.SECURITY_EVENTS, generatedEvents == null ? servedAnswers : null, api.header("User-Agent"));
             try {
                 securityEvents(api, record);
             } finally {
@@ -154,7 +154,7 @@ final class PvwaHandler implements HttpHandler {
         } else if (lower.equals(RISKS)) {
             requireMethod(api, "GET");
             AnswerRecord record = new AnswerRecord(ptaCalls.incrementAndGet(), authorize(api),
-                    ServedAnswer.RISK_EVENTS, servedAnswers);
+                    ServedAnswer.RISK_EVENTS, servedAnswers, api.header("User-Agent"));
             try {
                 riskEvents(api, record);
             } finally {
@@ -350,7 +350,11 @@ final class PvwaHandler implements HttpHandler {
         private Long since;
         private boolean complete;
 
-        AnswerRecord(long request, int session, String stream, List<ServedAnswer> answers) {
+        private final String client;
+        private final long startedNanos = System.nanoTime();
+
+        AnswerRecord(long request, int session, String stream, List<ServedAnswer> answers, String client) {
+            this.client = client;
             this.request = request;
             this.session = session;
             this.stream = stream;
@@ -374,7 +378,8 @@ final class PvwaHandler implements HttpHandler {
         void close() {
             if (answers != null) {
                 synchronized (answers) {
-                    answers.add(new ServedAnswer(request, session, stream, since, complete, events));
+                    answers.add(new ServedAnswer(request, session, stream, since, complete, events, client, startedNanos,
+                            System.nanoTime()));
                 }
             }
         }

@@ -16,8 +16,12 @@ import java.util.Objects;
  * @param complete the whole answer was written to the connection (it may still not have reached a client that died)
  * @param events   the event versions the answer held, in the order written; an incomplete answer lists the ones it had
  *                 begun to write when it broke
+ * @param client   the request's User-Agent (pta-router's names its instance in cluster mode), or null
+ * @param startedNanos when the request arrived, {@link System#nanoTime()}
+ * @param endedNanos   when the answer was written or broke off, {@link System#nanoTime()}
  */
-public record ServedAnswer(long request, int session, String stream, Long since, boolean complete, List<Event> events) {
+public record ServedAnswer(long request, int session, String stream, Long since, boolean complete, List<Event> events,
+                           String client, long startedNanos, long endedNanos) {
 
     public static final String SECURITY_EVENTS = "security-events";
     public static final String RISK_EVENTS = "risk-events";
@@ -25,6 +29,11 @@ public record ServedAnswer(long request, int session, String stream, Long since,
     public ServedAnswer {
         Objects.requireNonNull(stream, "stream");
         events = List.copyOf(events);
+    }
+
+    /** An answer whose client and times are not known. */
+    public ServedAnswer(long request, int session, String stream, Long since, boolean complete, List<Event> events) {
+        this(request, session, stream, since, complete, events, null, 0, 0);
     }
 
     /**

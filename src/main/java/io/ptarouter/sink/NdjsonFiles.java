@@ -60,12 +60,21 @@ public final class NdjsonFiles implements Processor {
     private final FilePermissions permissions;
     private final Clock clock;
     private final int recoverLines;
+    private final boolean sharedFolder;
     private final ObjectMapper json = PtaJson.mapper();
     /** Per file opened by this process, the versions found at its end when it was first opened. */
     private final Map<Path, Set<String>> foundAtEnd = new ConcurrentHashMap<>();
+    /** Per file, its size when this process last read or wrote its end: another size means another instance wrote to it. */
+    private final Map<Path, Long> knownSize = new ConcurrentHashMap<>();
 
     /** {@code recoverLines}: how many lines at the end of a file are checked after a restart. */
     public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines) {
+        this(directory, permissions, clock, recoverLines, false);
+    }
+
+    /** With {@code sharedFolder}, other instances write to the same files too (one stream at a time, by its lock). */
+    public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines, boolean sharedFolder) {
+        this.sharedFolder = sharedFolder;
         this.directory = directory;
         this.permissions = permissions;
         this.clock = clock;
@@ -86,8 +95,13 @@ public final class NdjsonFiles implements Processor {
         // The stream name comes from the poll, never from event data, so it cannot steer the path.
         LocalDate day = LocalDate.now(clock);
         Path file = fileOf(stream, day);
-        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), permissions));
+        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), permissions, knownSize));
         Set<String> found = foundAtEnd.get(file);
+        if (found != null && sharedFolder && !batch.writes(file) && writtenElsewhere(file)) {
+            // Several instances share the folder: what the one before wrote, and may not have recorded, is skipped.
+            found = recoverWithDayBefore(file, fileOf(stream, day.minusDays(1)));
+            foundAtEnd.put(file, found);
+        }
         if (found == null) {
             found = foundAtEnd.computeIfAbsent(file, f -> recoverWithDayBefore(f, fileOf(stream, day.minusDays(1))));
         }
@@ -96,6 +110,15 @@ public final class NdjsonFiles implements Processor {
         } else {
             // The envelope, not the line (which may be OCSF), is what a failure parks: a replay starts from it.
             batch.write(file, key, line, exchange.getProperty(PollTracker.ENVELOPE, line, String.class));
+        }
+    }
+
+    private boolean writtenElsewhere(Path file) {
+        Long known = knownSize.get(file);
+        try {
+            return known == null || Files.size(file) != known;
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -122,6 +145,7 @@ public final class NdjsonFiles implements Processor {
     /** Cuts a torn last line off and returns the versions of the last lines of the file. */
     private Set<String> recover(Path file) {
         if (!Files.isRegularFile(file)) {
+            knownSize.put(file, 0L);
             return Set.of();
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -146,6 +170,7 @@ public final class NdjsonFiles implements Processor {
                     }
                 }
             }
+            knownSize.put(file, Files.size(file));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
@@ -193,10 +218,16 @@ public final class NdjsonFiles implements Processor {
         private final FilePermissions permissions;
         private final Map<Path, OpenFile> open = new LinkedHashMap<>();
         private final List<String> skipped = new ArrayList<>();
+        private final Map<Path, Long> knownSize;
 
-        Batch(PollLedger ledger, FilePermissions permissions) {
+        Batch(PollLedger ledger, FilePermissions permissions, Map<Path, Long> knownSize) {
             this.ledger = ledger;
             this.permissions = permissions;
+            this.knownSize = knownSize;
+        }
+
+        synchronized boolean writes(Path file) {
+            return open.containsKey(file);
         }
 
         // A shutdown may complete the batch from another thread while the poll still writes to it.
@@ -216,6 +247,16 @@ public final class NdjsonFiles implements Processor {
             skipped.add(key);
         }
 
+        /** The lines still in the writers' buffers are dropped: the instance that took the stream over writes them. */
+        @Override
+        public synchronized void discard() throws IOException {
+            for (OpenFile handle : open.values()) {
+                handle.channel().close();
+            }
+            open.clear();
+            skipped.clear();
+        }
+
         @Override
         public synchronized void complete() throws IOException {
             IOException failure = null;
@@ -227,6 +268,7 @@ public final class NdjsonFiles implements Processor {
                 try (BufferedWriter writer = handle.writer()) {
                     writer.flush();
                     handle.channel().force(false);
+                    knownSize.put(entry.getKey(), handle.channel().size());
                     handle.lines().forEach(written -> ledger.delivered(written.key(), SINK));
                 } catch (IOException e) {
                     IOException named = new IOException("cannot write " + entry.getKey() + ": " + e.getMessage(), e);

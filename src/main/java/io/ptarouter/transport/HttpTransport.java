@@ -38,6 +38,8 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
     private final BasicCredentialsProvider proxyCredentials;
     /** The deadline for a whole answer; null: none beyond the per-read timeout. */
     private final AnswerDeadline answerDeadline;
+    /** The User-Agent of the requests (null: HttpClient's own). */
+    private volatile String userAgent;
 
     public HttpTransport(String name, TransportSettings settings) {
         this(name, settings, null, null);
@@ -64,8 +66,16 @@ public final class HttpTransport implements HttpClientConfigurer, AutoCloseable 
         this.proxyCredentials = proxyCredentials(proxy, settings);
     }
 
+    /** Sets the User-Agent of the clients configured from now on. */
+    public void userAgent(String agent) {
+        this.userAgent = agent;
+    }
+
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
+        if (userAgent != null) {
+            builder.setUserAgent(userAgent);
+        }
         builder.setConnectionManager(connections)
                 .setConnectionManagerShared(true)
                 .setDefaultRequestConfig(requestConfig)

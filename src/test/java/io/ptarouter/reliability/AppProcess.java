@@ -65,6 +65,30 @@ public final class AppProcess {
         awaitExit(Duration.ofSeconds(30), "after SIGKILL");
     }
 
+    /** SIGSTOP: the process is frozen as a GC pause or a suspended VM would freeze it; {@link #resume} thaws it. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while signalling the app", e);
+        }
+    }
+
     /** SIGTERM: the app's shutdown hook runs its graceful stop. */
     public void terminate() {
         process.destroy();
@@ -93,6 +117,15 @@ public final class AppProcess {
 
     public Path log() {
         return log;
+    }
+
+    /** Whether a line of the log so far contains {@code text}. */
+    public boolean logContains(String text) {
+        try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.anyMatch(line -> line.contains(text));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     public String tail(int lines) {

@@ -102,6 +102,7 @@ class CrashLoopIT {
     Path data;
 
     private PtaSimulator simulator;
+    private Receivers receivers;
     private JmsReceiver jms;
     private MailReceiver mail;
     private WebhookReceiver webhook;
@@ -137,7 +138,7 @@ class CrashLoopIT {
         } catch (IllegalStateException | IllegalArgumentException alreadyGoneOrNeverSet) {
             // the JVM is exiting, or the test failed before setting the hook
         }
-        try (AutoCloseable s = simulator; AutoCloseable j = jms; AutoCloseable m = mail; AutoCloseable w = webhook) {
+        try (AutoCloseable s = simulator; AutoCloseable r = receivers) {
             // closed in reverse order, each even if another fails
         }
     }
@@ -196,10 +197,11 @@ class CrashLoopIT {
                 .withSeed(seed)
                 .withLiveChanges(changeInterval, updatesPerChange)
                 .withServedAnswersRecorded());
-        jms = new JmsReceiver(data.resolve("broker"), freePort());
-        mail = new MailReceiver(freePort());
-        webhook = new WebhookReceiver();
-        files = new NdjsonFolder(data.resolve("events"));
+        receivers = new Receivers(data);
+        jms = receivers.jms;
+        mail = receivers.mail;
+        webhook = receivers.webhook;
+        files = receivers.files;
     }
 
     /** Starts run {@code n} and returns the number the app's logon session will have. */
@@ -322,9 +324,8 @@ class CrashLoopIT {
         return reached ? more + " more copies delivered" : cap + " ms of delivering (" + (progress() - first) + " copies)";
     }
 
-    /** Copies the receivers got so far (sends reaching the broker, mails, webhook POSTs). */
     private int progress() {
-        return jms.sends().copies() + mail.mails().copies() + webhook.posts().copies();
+        return receivers.progress();
     }
 
     // ---- the end
@@ -395,22 +396,11 @@ class CrashLoopIT {
     }
 
     private Map<Sink, Set<String>> lostVersions(ExpectedDeliveries expected) {
-        Map<Sink, Set<String>> lost = new EnumMap<>(Sink.class);
-        for (Sink sink : Sink.values()) {
-            Set<String> missing = new HashSet<>(expected.owed(sink));
-            missing.removeAll(received(sink).keys());
-            lost.put(sink, missing);
-        }
-        return lost;
+        return receivers.lost(expected);
     }
 
     private DeliveryTally received(Sink sink) {
-        return switch (sink) {
-            case FILE -> files.lines();
-            case JMS -> jms.consumed();
-            case EMAIL -> mail.mails();
-            case WEBHOOK -> webhook.posts();
-        };
+        return receivers.received(sink);
     }
 
     private List<SinkResult> results(Map<Sink, Integer> beforeRestart, Map<Sink, Integer> afterRestart) {
@@ -418,26 +408,7 @@ class CrashLoopIT {
         Map<Sink, Set<String>> lost = lostVersions(expected);
         List<SinkResult> results = new ArrayList<>();
         for (Sink sink : Sink.values()) {
-            DeliveryTally tally = received(sink);
-            Set<String> held = tally.keys();
-            Set<String> owed = expected.owed(sink);
-            Set<String> notObservable = new HashSet<>(expected.served(sink));
-            notObservable.removeAll(owed);
-            int phantom = (int) held.stream().filter(key -> !expected.wasServed(key)).count();
-            int misrouted = (int) held.stream().filter(key -> expected.wasServed(key) && !expected.routes(sink, key)).count();
-            int duplicates = sink == Sink.WEBHOOK || sink == Sink.EMAIL ? tally.duplicates() : tally.resends();
-            int resends = sink == Sink.JMS ? jms.sends().resends() : tally.resends();
-            int mismatches = switch (sink) {
-                case FILE -> 0;
-                case JMS -> tally.keyMismatches(key -> key + "/jms");
-                case EMAIL -> tally.keyMismatches(Envelopes::messageId);
-                case WEBHOOK -> tally.keyMismatches(key -> key + "/webhook");
-            };
-            int unreadable = tally.unreadable() + (sink == Sink.FILE ? (files.unterminatedBytes() > 0 ? 1 : 0) : 0);
-            results.add(new SinkResult(sink, expected.produced(sink).size(), expected.served(sink).size(), owed.size(),
-                    held.size(), lost.get(sink).size(), lost.get(sink).stream().sorted().limit(5).toList(),
-                    duplicates, resends, mismatches, unreadable, phantom, misrouted, notObservable.size(),
-                    afterRestart.get(sink) - beforeRestart.get(sink)));
+            results.add(receivers.result(sink, expected, lost.get(sink), afterRestart.get(sink) - beforeRestart.get(sink)));
         }
         return results;
     }
@@ -520,8 +491,6 @@ class CrashLoopIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return Receivers.freePort();
     }
 }

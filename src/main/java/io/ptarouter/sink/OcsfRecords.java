@@ -5,6 +5,9 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -29,6 +32,9 @@ public final class OcsfRecords {
     private final String ptaVersion;
     private final String eventLink;
     private final JsonFactory factory;
+    private static final int MAX_TITLES = 1000;
+    private static final Pattern DIGITS = Pattern.compile("-?\\d{1,18}");
+    private final Map<String, String> titles = new ConcurrentHashMap<>();
 
     /** {@code eventLink}: the PVWA link to an event, {@code {id}} replaced by its id (empty: none). */
     public OcsfRecords(String ptaVersion, String eventLink) {
@@ -56,7 +62,7 @@ public final class OcsfRecords {
         boolean update = metadata.path("update").asBoolean(false);
         int activity = update ? UPDATE : CREATE;
         String type = CefRecords.text(metadata.path("type"), risk ? event.path("riskType") : event.path("type"));
-        String title = type == null ? "PTA detection" : CefRecords.eventName(type);
+        String title = type == null ? "PTA detection" : title(type);
         String id = CefRecords.text(metadata.path("id"), event.path("id"));
         Long time = epochMillis(metadata.path("eventTime"));
         int severity = severityId(metadata.path("severity").asText(""));
@@ -132,6 +138,18 @@ public final class OcsfRecords {
             g.writeTree(event);
         }
         g.writeEndObject();
+    }
+
+    /** The type as PTA names it, kept for the few types there are: the name's regular expressions cost more than the rest. */
+    private String title(String type) {
+        String title = titles.get(type);
+        if (title == null) {
+            title = CefRecords.eventName(type);
+            if (titles.size() < MAX_TITLES) { // an open set of types, but not an unbounded one: beyond that, not kept
+                titles.put(type, title);
+            }
+        }
+        return title;
     }
 
     /** One evidence: who acted from where (the first audit) on which account and host, as PTA's syslog reports them. */
@@ -225,7 +243,7 @@ public final class OcsfRecords {
         }
         if (node.isTextual()) {
             String text = node.asText().strip();
-            if (text.matches("-?\\d{1,18}")) {
+            if (DIGITS.matcher(text).matches()) {
                 return Long.parseLong(text);
             }
             try {

@@ -573,10 +573,10 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("ptaEmailLanes", lanes);
-        settings.integer("pta.sink.email.digest.max-events", 100, 1, 10_000); // read by the route; checked here
-        settings.duration("pta.sink.email.digest.max-wait", Duration.ofSeconds(10));
+        settings.duration("pta.sink.email.digest.max-wait", Duration.ofSeconds(10)); // read by the route; checked here
         registry.bind("ptaEmailDigests", new EmailDigests(settings.integer("pta.sink.email.digest.after", 20, 0, 1_000_000),
-                producer, "direct:pta-email-digest", smtpTimeout.multipliedBy(3)));
+                settings.integer("pta.sink.email.digest.max-events", 100, 1, 10_000), producer, "direct:pta-email-digest",
+                smtpTimeout.multipliedBy(3)));
 
         List<String> to = settings.list("pta.sink.email.to");
         if (enabled && to.isEmpty()) {

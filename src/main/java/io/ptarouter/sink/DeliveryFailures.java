@@ -80,6 +80,7 @@ public final class DeliveryFailures {
             for (EmailDigest.Event event : digest.events()) {
                 poll.ledger().failed(event.key(), sink, event.envelope(), cause, permanent);
             }
+            digest.settled(poll, false);
         } else if (sink != null) {
             poll.ledger().failed(key, sink, exchange.getProperty(PollTracker.ENVELOPE, String.class), cause, permanent);
         }

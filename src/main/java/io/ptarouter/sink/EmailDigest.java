@@ -3,6 +3,8 @@ package io.ptarouter.sink;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.ptarouter.pta.Poll;
+
 /**
  * The events collected for one digest mail, in the order they came. Each keeps what the digest
  * lists and the envelope, for the dead-letter store if the mail fails for good.
@@ -17,7 +19,18 @@ public final class EmailDigest {
                         String eventTime, String envelope) {
     }
 
+    /** Told once every event in the digest was reported, delivered or not. */
+    interface Settled {
+        void settled(Poll poll, EmailDigest digest, boolean delivered);
+    }
+
     private final List<Event> events = new ArrayList<>();
+    private final Settled onSettled;
+    private boolean settled;
+
+    EmailDigest(Settled onSettled) {
+        this.onSettled = onSettled;
+    }
 
     void add(Event event) {
         events.add(event);
@@ -25,6 +38,17 @@ public final class EmailDigest {
 
     public List<Event> events() {
         return List.copyOf(events);
+    }
+
+    /** Every event in it was reported to the poll's ledger, delivered or failed (once; again is ignored). */
+    public void settled(Poll poll, boolean delivered) {
+        synchronized (this) {
+            if (settled) {
+                return;
+            }
+            settled = true;
+        }
+        onSettled.settled(poll, this, delivered);
     }
 
     public int size() {

@@ -10,10 +10,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import jakarta.mail.BodyPart;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Multipart;
-import jakarta.mail.Part;
 import jakarta.mail.internet.MimeMessage;
 
 import org.junit.jupiter.api.AfterEach;
@@ -125,7 +122,7 @@ class EmailDigestOutageTest extends ReliabilityTestSupport {
     private static List<String> ids(List<MimeMessage> mails) throws Exception {
         List<String> ids = new ArrayList<>();
         for (MimeMessage mail : mails) {
-            Matcher m = (subject(mail).startsWith("[PTA digest]") ? DIGEST_ID : SINGLE_ID).matcher(plainText(mail));
+            Matcher m = (subject(mail).startsWith("[PTA digest]") ? DIGEST_ID : SINGLE_ID).matcher(MailReceiver.plainText(mail));
             while (m.find()) {
                 ids.add(m.group(1));
             }
@@ -147,22 +144,6 @@ class EmailDigestOutageTest extends ReliabilityTestSupport {
         } catch (MessagingException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String plainText(Part part) throws Exception {
-        if (part.isMimeType("text/plain")) {
-            return part.getContent().toString();
-        }
-        if (part.getContent() instanceof Multipart multipart) {
-            for (int i = 0; i < multipart.getCount(); i++) {
-                BodyPart child = multipart.getBodyPart(i);
-                String text = plainText(child);
-                if (text != null) {
-                    return text;
-                }
-            }
-        }
-        return null;
     }
 
     private static int freePort() {

@@ -574,7 +574,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("ptaEmailLanes", lanes);
         settings.duration("pta.sink.email.digest.max-wait", Duration.ofSeconds(10)); // read by the route; checked here
-        registry.bind("ptaEmailDigests", new EmailDigests(settings.integer("pta.sink.email.digest.after", 20, 0, 1_000_000),
+        registry.bind("ptaEmailDigests", new EmailDigests(settings.integer("pta.sink.email.digest.after", 20, 0, Integer.MAX_VALUE),
                 settings.integer("pta.sink.email.digest.max-events", 100, 1, 10_000), producer, "direct:pta-email-digest",
                 smtpTimeout.multipliedBy(3)));
 

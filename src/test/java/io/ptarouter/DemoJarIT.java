@@ -48,6 +48,7 @@ class DemoJarIT {
         int simulator = freePort();
         int smtp = freePort();
         int webhook = freePort();
+        int syslog = freePort();
         int management = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -58,6 +59,8 @@ class DemoJarIT {
                 "-Dpta.sink.email.port=" + smtp,
                 "-Dpta.demo.webhook-port=" + webhook,
                 "-Dpta.sink.webhook.url=http://127.0.0.1:" + webhook + "/pta-events",
+                "-Dpta.demo.syslog-port=" + syslog,
+                "-Dpta.sink.syslog.port=" + syslog,
                 "-Dpta.demo.directory=" + data,
                 "-Dpta.sink.file.directory=" + data.resolve("events"),
                 "-Dpta.sink.rejected.directory=" + data.resolve("rejected"),
@@ -74,7 +77,10 @@ class DemoJarIT {
             assertThat(nonEmptyFiles(data, "jms-received")).isNotEmpty();
             assertThat(nonEmptyFiles(data, "webhook-received")).isNotEmpty();
             assertThat(nonEmptyFiles(data.resolve("mail"), ".eml")).isNotEmpty();
+            assertThat(nonEmptyFiles(data.resolve("syslog"), "received.log")).isNotEmpty();
         });
+        assertThat(Files.readAllLines(data.resolve("syslog/received.log")).get(0)).as("a CEF record in PTA's format")
+                .containsPattern("CEF:0\\|CyberArk\\|PTA\\|[^|]+\\|\\d+\\|[^|]+\\|([1-9]|10)\\|.*cs2Label=EventID cs2=\\S+");
 
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(
@@ -98,6 +104,7 @@ class DemoJarIT {
         int simulator = freePort();
         int smtp = freePort();
         int webhook = freePort();
+        int syslog = freePort();
         List<String> command = List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dcamel.main.profile=demo",
@@ -107,6 +114,8 @@ class DemoJarIT {
                 "-Dpta.sink.email.port=" + smtp,
                 "-Dpta.demo.webhook-port=" + webhook,
                 "-Dpta.sink.webhook.url=http://127.0.0.1:" + webhook + "/pta-events",
+                "-Dpta.demo.syslog-port=" + syslog,
+                "-Dpta.sink.syslog.port=" + syslog,
                 "-Dcamel.management.port=" + freePort(),
                 "-jar", Path.of("target", "pta-router.jar").toAbsolutePath().toString());
         app = new ProcessBuilder(command).directory(empty.toFile()).redirectErrorStream(true)

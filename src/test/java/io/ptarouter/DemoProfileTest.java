@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole app as Camel Main runs it, with the demo profile the README's demo command uses: the
- * real routes against the built-in PTA simulator, delivering to all four sinks within 30 seconds.
+ * real routes against the built-in PTA simulator, delivering to all five sinks within 30 seconds.
  * Ports and folders are moved aside so the test does not clash with a demo a user is running.
  */
 class DemoProfileTest extends CamelMainTestSupport {
@@ -51,6 +51,7 @@ class DemoProfileTest extends CamelMainTestSupport {
         int simulator = freePort();
         int smtp = freePort();
         int webhook = freePort();
+        int syslog = freePort();
         Properties p = new Properties();
         p.setProperty("pta.demo.simulator-port", Integer.toString(simulator));
         p.setProperty("pta.base-url", "http://127.0.0.1:" + simulator);
@@ -58,6 +59,8 @@ class DemoProfileTest extends CamelMainTestSupport {
         p.setProperty("pta.sink.email.port", Integer.toString(smtp));
         p.setProperty("pta.demo.webhook-port", Integer.toString(webhook));
         p.setProperty("pta.sink.webhook.url", "http://127.0.0.1:" + webhook + "/pta-events");
+        p.setProperty("pta.demo.syslog-port", Integer.toString(syslog));
+        p.setProperty("pta.sink.syslog.port", Integer.toString(syslog));
         p.setProperty("pta.demo.directory", data.toString());
         p.setProperty("pta.sink.file.directory", data.resolve("events").toString());
         p.setProperty("pta.sink.rejected.directory", data.resolve("rejected").toString());
@@ -68,14 +71,16 @@ class DemoProfileTest extends CamelMainTestSupport {
     }
 
     @Test
-    void demoDeliversSecurityAndRiskEventsToAllFourSinksWithinThirtySeconds() throws IOException {
+    void demoDeliversSecurityAndRiskEventsToAllFiveSinksWithinThirtySeconds() throws IOException {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
             assertThat(lines(data.resolve("events"), "security-events-")).as("security events file").isNotEmpty();
             assertThat(lines(data.resolve("events"), "risk-events-")).as("risk events file").isNotEmpty();
             assertThat(lines(data, "jms-received")).as("read back from the JMS queue").isNotEmpty();
             assertThat(lines(data, "webhook-received")).as("webhook receiver").isNotEmpty();
             assertThat(files(data.resolve("mail"), ".eml")).as("mail saved by the SMTP server").isNotEmpty();
+            assertThat(lines(data.resolve("syslog"), "received.log")).as("CEF records at the syslog receiver").isNotEmpty();
         });
+        assertThat(lines(data.resolve("syslog"), "received.log")).allSatisfy(line -> assertThat(line).contains("CEF:0|CyberArk|PTA|"));
         assertThat(lines(data.resolve("events"), "security-events-"))
                 .allSatisfy(line -> assertThat(line).contains("\"metadata\":{\"stream\":\"security-events\""));
         assertThat(context.getRouteController().getRouteStatus("pta-poll-security-events").isStarted()).isTrue();

@@ -196,7 +196,7 @@ public final class Benchmark {
 
     static String usage() {
         return """
-                bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,camel-floor,file,jms,webhook,email,all]
+                bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,camel-floor,file,jms,webhook,email,syslog,all]
                     [--large-variants ceiling,naive,camel-floor,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
                     [--peer-warm-up-events 300000]

@@ -24,13 +24,13 @@ final class Chart {
     private static final int PANEL = 620;
     private static final int TOP = 70;
     private static final int PLOT_H = 430;
-    private static final Map<String, Color> COLORS = Map.of(
-            "ceiling", new Color(0x55, 0x55, 0x55), "naive", new Color(0xD6, 0x27, 0x28),
-            "file", new Color(0x1F, 0x77, 0xB4), "jms", new Color(0x2C, 0xA0, 0x2C),
-            "webhook", new Color(0xFF, 0x7F, 0x0E), "email", new Color(0x8C, 0x56, 0x4B),
-            "all", new Color(0x94, 0x67, 0xBD),
-            "jms-ceiling", new Color(0x98, 0xDF, 0x8A), "jms-ceiling-async", new Color(0x17, 0xBE, 0xCF),
-            "camel-floor", new Color(0xBC, 0xBD, 0x22));
+    private static final Map<String, Color> COLORS = Map.ofEntries(
+            Map.entry("ceiling", new Color(0x55, 0x55, 0x55)), Map.entry("naive", new Color(0xD6, 0x27, 0x28)),
+            Map.entry("file", new Color(0x1F, 0x77, 0xB4)), Map.entry("jms", new Color(0x2C, 0xA0, 0x2C)),
+            Map.entry("webhook", new Color(0xFF, 0x7F, 0x0E)), Map.entry("email", new Color(0x8C, 0x56, 0x4B)),
+            Map.entry("syslog", new Color(0xE3, 0x77, 0xC2)), Map.entry("all", new Color(0x94, 0x67, 0xBD)),
+            Map.entry("jms-ceiling", new Color(0x98, 0xDF, 0x8A)), Map.entry("jms-ceiling-async", new Color(0x17, 0xBE, 0xCF)),
+            Map.entry("camel-floor", new Color(0xBC, 0xBD, 0x22)));
 
     static void write(List<Results.Row> rows, Benchmark.Plan plan, Path png) throws IOException {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);

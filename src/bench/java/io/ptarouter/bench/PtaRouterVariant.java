@@ -70,8 +70,13 @@ final class PtaRouterVariant implements Variant {
         p.setProperty("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
         p.setProperty("pta.sink.email.host", "127.0.0.1");
         p.setProperty("pta.sink.email.port", Integer.toString(target.smtpPort()));
+        // One mail per event, as BENCHMARKS.md measures the email sink; digests would send a hundredth of them.
+        p.setProperty("pta.sink.email.digest.after", "1000000000");
         p.setProperty("pta.sink.webhook.url", target.webhookUrl());
-        for (String sink : List.of("file", "jms", "email", "webhook")) {
+        p.setProperty("pta.sink.syslog.host", "127.0.0.1");
+        p.setProperty("pta.sink.syslog.port", Integer.toString(target.syslogPort()));
+        p.setProperty("pta.sink.syslog.transport", "tcp");
+        for (String sink : List.of("file", "jms", "email", "webhook", "syslog")) {
             p.setProperty("pta.sink." + sink + ".enabled", Boolean.toString(sinks.contains(sink)));
         }
         context.getPropertiesComponent().setLocation("file:" + APPLICATION_PROPERTIES);
@@ -110,16 +115,18 @@ final class PtaRouterVariant implements Variant {
             long delivered = switch (measured) {
                 case "webhook" -> peer.get("webhook");
                 case "email" -> peer.get("smtp");
+                case "syslog" -> peer.get("syslog");
                 case "file" -> fileLines;
                 default -> deliveries.count(measured);
             };
             StringBuilder note = new StringBuilder("events " + deliveries.events.get() + ";");
-            for (String sink : List.of("file", "jms", "webhook", "email")) {
+            for (String sink : List.of("file", "jms", "webhook", "email", "syslog")) {
                 if (sinks.contains(sink)) {
                     long count = switch (sink) {
                         case "file" -> fileLines;
                         case "webhook" -> peer.get("webhook");
                         case "email" -> peer.get("smtp");
+                        case "syslog" -> peer.get("syslog");
                         default -> deliveries.count(sink);
                     };
                     note.append(' ').append(sink).append(' ').append(count).append(',');
@@ -184,7 +191,7 @@ final class PtaRouterVariant implements Variant {
     /** Counts events handed to each sink route, the events read, and the end of the poll's own exchange. */
     private static final class Deliveries extends EventNotifierSupport {
         final Map<String, AtomicLong> sent = Map.of("file", new AtomicLong(), "jms", new AtomicLong(),
-                "webhook", new AtomicLong(), "email", new AtomicLong());
+                "webhook", new AtomicLong(), "email", new AtomicLong(), "syslog", new AtomicLong());
         final AtomicLong failed = new AtomicLong();
         final AtomicLong events = new AtomicLong();
         final CountDownLatch pollDone = new CountDownLatch(1);
@@ -230,6 +237,7 @@ final class PtaRouterVariant implements Variant {
                         : uri.endsWith("pta-sink-jms") ? "jms"
                         : uri.endsWith("pta-sink-email") ? "email"
                         : uri.endsWith("pta-sink-webhook") ? "webhook"
+                        : uri.endsWith("pta-sink-syslog") ? "syslog"
                         : uri.endsWith("pta-accept-event") ? "events" : null;
                 if (sink == null) {
                     return;

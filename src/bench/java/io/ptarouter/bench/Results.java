@@ -11,17 +11,18 @@ import java.util.Map;
 /** The measured runs of runs.tsv reduced to one row per variant and size: medians, peaks, ratios. */
 final class Results {
 
-    static final Map<String, String> LABELS = Map.of(
-            "ceiling", "ceiling: Jackson stream to NDJSON, no Camel",
-            "naive", "naive Camel: unmarshal List, split, file",
-            "camel-floor", "Camel floor: streamed split, one exchange per event to a buffered file",
-            "file", "pta-router, file sink",
-            "jms", "pta-router, JMS sink (persistent)",
-            "webhook", "pta-router, webhook sink (medium+high only)",
-            "email", "pta-router, email sink (high and listed types only)",
-            "all", "pta-router, all four sinks",
-            "jms-ceiling", "JMS ceiling: Jackson stream to the embedded broker, a commit every 1000, no Camel",
-            "jms-ceiling-async", "JMS ceiling, asynchronous sends (1000 in flight), no Camel");
+    static final Map<String, String> LABELS = Map.ofEntries(
+            Map.entry("ceiling", "ceiling: Jackson stream to NDJSON, no Camel"),
+            Map.entry("naive", "naive Camel: unmarshal List, split, file"),
+            Map.entry("camel-floor", "Camel floor: streamed split, one exchange per event to a buffered file"),
+            Map.entry("file", "pta-router, file sink"),
+            Map.entry("jms", "pta-router, JMS sink (persistent)"),
+            Map.entry("webhook", "pta-router, webhook sink (medium+high only)"),
+            Map.entry("email", "pta-router, email sink (high and listed types only)"),
+            Map.entry("syslog", "pta-router, syslog sink (CEF over octet-counted TCP)"),
+            Map.entry("all", "pta-router, all four sinks"),
+            Map.entry("jms-ceiling", "JMS ceiling: Jackson stream to the embedded broker, a commit every 1000, no Camel"),
+            Map.entry("jms-ceiling-async", "JMS ceiling, asynchronous sends (1000 in flight), no Camel"));
 
     record Row(String variant, int size, String failure, int runs, int warmups, double rate, long delivered, long events,
                long heapUsed, long heapAfterGc, long rss, String note) {

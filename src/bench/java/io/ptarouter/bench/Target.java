@@ -12,7 +12,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Where the peers of a run listen, as {@link Peer} wrote it, and the simulator's credentials. */
-record Target(String simulatorUrl, String webhookUrl, int smtpPort, String controlUrl, int events) {
+record Target(String simulatorUrl, String webhookUrl, int smtpPort, int syslogPort, String controlUrl, int events) {
 
     static final String USERNAME = "pta-reader";
     static final String PASSWORD = "demo-password";
@@ -30,10 +30,10 @@ record Target(String simulatorUrl, String webhookUrl, int smtpPort, String contr
             }
         }
         return new Target(values.get("simulator"), values.get("webhook"), Integer.parseInt(values.get("smtp")),
-                values.get("control"), events);
+                Integer.parseInt(values.get("syslog")), values.get("control"), events);
     }
 
-    /** The peer's counters: webhook posts, repeated webhook ids and mails received since the last reset. */
+    /** The peer's counters: webhook posts, repeated webhook ids, mails and syslog records received since the last reset. */
     Map<String, Long> peerCounts() throws IOException, InterruptedException {
         String text = HTTP.send(HttpRequest.newBuilder(URI.create(controlUrl + "/counts")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 public final class VariantRunner {
 
-    static final String[] VARIANTS = {"ceiling", "naive", "camel-floor", "file", "jms", "webhook", "email", "all", "jms-ceiling", "jms-ceiling-async"};
+    static final String[] VARIANTS = {"ceiling", "naive", "camel-floor", "file", "jms", "webhook", "email", "syslog", "all", "jms-ceiling", "jms-ceiling-async"};
 
     public static void main(String[] args) throws Exception {
         String name = args[0];
@@ -62,6 +62,7 @@ public final class VariantRunner {
             case "jms" -> new PtaRouterVariant(Set.of("jms"), "jms");
             case "webhook" -> new PtaRouterVariant(Set.of("webhook"), "webhook");
             case "email" -> new PtaRouterVariant(Set.of("email"), "email");
+            case "syslog" -> new PtaRouterVariant(Set.of("syslog"), "syslog");
             case "all" -> new PtaRouterVariant(Set.of("file", "jms", "webhook", "email"), "file");
             case "jms-ceiling" -> new JmsCeilingVariant(1000);
             case "jms-ceiling-async" -> new JmsCeilingVariant(0);

@@ -7,14 +7,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.ptarouter.demo.DemoSmtpServer;
+import io.ptarouter.demo.DemoSyslogReceiver;
 import io.ptarouter.demo.DemoWebhookReceiver;
 import io.ptarouter.sink.FilePermissions;
 import io.ptarouter.simulator.PtaSimulator;
 
 /**
  * With {@code pta.demo.enabled=true}, starts the peers the demo needs in-process before any route
- * runs: the PTA simulator the routes poll, an SMTP server that saves mail as files, and a webhook
- * receiver. They stop with the CamelContext.
+ * runs: the PTA simulator the routes poll, an SMTP server that saves mail as files, a webhook
+ * receiver and a syslog receiver. They stop with the CamelContext.
  */
 final class DemoEnvironment {
 
@@ -34,9 +35,11 @@ final class DemoEnvironment {
                 settings.integer("pta.demo.smtp-port", 3025, 1, 65535), directory.resolve("mail"));
         DemoWebhookReceiver webhook = DemoWebhookReceiver.start("127.0.0.1",
                 settings.integer("pta.demo.webhook-port", 18081, 1, 65535), directory.resolve("webhook-received.ndjson"));
-        PtaRouterConfiguration.closeOnStop(context, simulator, smtp, webhook);
-        LOG.info("demo: PTA simulator at {}, SMTP server on port {} saving mail to {}, webhook receiver writing to {}",
-                simulator.baseUrl(), settings.string("pta.demo.smtp-port", "3025"), directory.resolve("mail"),
-                directory.resolve("webhook-received.ndjson"));
+        DemoSyslogReceiver syslog = DemoSyslogReceiver.start("127.0.0.1",
+                settings.integer("pta.demo.syslog-port", 18082, 1, 65535), directory.resolve("syslog/received.log"));
+        PtaRouterConfiguration.closeOnStop(context, simulator, smtp, webhook, syslog);
+        LOG.info("demo: PTA simulator at {}, SMTP server on port {} saving mail to {}, webhook receiver writing to {}, "
+                 + "syslog receiver writing to {}", simulator.baseUrl(), settings.string("pta.demo.smtp-port", "3025"),
+                directory.resolve("mail"), directory.resolve("webhook-received.ndjson"), syslog.file());
     }
 }

@@ -62,6 +62,7 @@ import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
 import io.ptarouter.sink.CefRecords;
 import io.ptarouter.sink.EmailComposer;
+import io.ptarouter.sink.EmailDigests;
 import io.ptarouter.sink.EmbeddedBroker;
 import io.ptarouter.sink.FilePermissions;
 import io.ptarouter.sink.JmsBatches;
@@ -582,6 +583,10 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("ptaEmailLanes", lanes);
+        settings.duration("pta.sink.email.digest.max-wait", Duration.ofSeconds(10)); // read by the route; checked here
+        registry.bind("ptaEmailDigests", new EmailDigests(settings.integer("pta.sink.email.digest.after", 20, 0, Integer.MAX_VALUE),
+                settings.integer("pta.sink.email.digest.max-events", 100, 1, 10_000), producer, "direct:pta-email-digest",
+                smtpTimeout.multipliedBy(3)));
 
         List<String> to = settings.list("pta.sink.email.to");
         if (enabled && to.isEmpty()) {

@@ -72,9 +72,16 @@ public final class DeliveryFailures {
         poll.markDeliveryFailed();
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         String sink = exchange.getProperty(PollTracker.SINK, String.class);
-        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class);
+        EmailDigest digest = exchange.getProperty(EmailDigest.PROPERTY, EmailDigest.class);
+        String key = digest != null ? digest.toString()
+                : exchange.getProperty(EventClassifier.DELIVERY_KEY, "(unknown event)", String.class);
         boolean permanent = isPermanent(cause);
-        if (sink != null) {
+        if (sink != null && digest != null) {
+            for (EmailDigest.Event event : digest.events()) {
+                poll.ledger().failed(event.key(), sink, event.envelope(), cause, permanent);
+            }
+            digest.settled(poll, false);
+        } else if (sink != null) {
             poll.ledger().failed(key, sink, exchange.getProperty(PollTracker.ENVELOPE, String.class), cause, permanent);
         }
         String route = exchange.getProperty(ExchangePropertyKey.FAILURE_ROUTE_ID, "a sink", String.class);

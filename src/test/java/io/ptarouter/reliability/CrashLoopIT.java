@@ -227,6 +227,7 @@ class CrashLoopIT {
                 "-Dpta.sink.email.host=127.0.0.1",
                 "-Dpta.sink.email.port=" + mail.port(),
                 "-Dpta.sink.email.to=soc@crash-loop.test",
+                "-Dpta.sink.email.digest.after=1000000", // the tally counts one mail per version
                 "-Dpta.sink.webhook.enabled=true",
                 "-Dpta.sink.webhook.url=" + webhook.url(),
                 "-Dpta.state.jdbc-url=jdbc:h2:file:" + data.resolve("state").resolve("pta-router"),

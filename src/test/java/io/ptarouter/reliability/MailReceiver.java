@@ -103,7 +103,8 @@ final class MailReceiver implements AutoCloseable {
         }
     }
 
-    private static String plainText(Part part) throws MessagingException, IOException {
+    /** The first text/plain part of a mail, or null. */
+    static String plainText(Part part) throws MessagingException, IOException {
         if (part.isMimeType("text/plain")) {
             return part.getContent().toString();
         }

@@ -116,6 +116,8 @@ public abstract class RouterTestSupport extends CamelTestSupport {
         s.put("pta.sink.email.host", "127.0.0.1");
         s.put("pta.sink.email.port", Integer.toString(SMTP.getSmtp().getPort()));
         s.put("pta.sink.email.to", "soc@example.test");
+        // Tests count one mail per event; EmailDigestTest and EmailDigestOutageTest test the digests.
+        s.put("pta.sink.email.digest.after", "1000000");
         s.put("pta.sink.webhook.enabled", "true");
         s.put("pta.sink.webhook.url", WEBHOOK.baseUrl() + "/hooks/pta");
         s.put("pta.sink.webhook.headers", "Authorization: Bearer hook-token; X-Source: pta-router");

@@ -9,6 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
+import java.nio.charset.StandardCharsets;
+
+import jakarta.jms.BytesMessage;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
@@ -32,7 +35,8 @@ import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
 
 /**
- * The JMS sink: persistent text messages, the pta* metadata as properties for selectors. A poll
+ * The JMS sink: persistent messages, text or the UTF-8 bytes of the text ({@link MessageType}), the pta* metadata
+ * as properties for selectors. A poll
  * sends in a transacted session and commits every {@code maxInFlight} messages and when the poll
  * checkpoints or ends, before the watermark moves; the messages of a transaction count as
  * delivered once its commit returns, that is once the broker has them in its journal. One commit
@@ -54,9 +58,13 @@ public final class JmsBatches implements Processor, AutoCloseable {
     private static final String SINK = "jms";
     private static final String SUFFIX = "/" + SINK;
 
+    /** What a consumer receives: a TextMessage, or a BytesMessage of the UTF-8 bytes (Artemis stores text as UTF-16). */
+    public enum MessageType { TEXT, BYTES }
+
     private final ConnectionFactory connections;
     private final String queue;
     private final int maxInFlight;
+    private final MessageType messageType;
     /** The shared connection, or null before the first batch and after it failed; guarded by this. */
     private JMSContext connection;
     /** A failed connection not yet closed: a JMS client may not close it from its own exception listener; guarded by this. */
@@ -65,9 +73,14 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
     /** {@code maxInFlight}: messages sent in one transaction at most, before it is committed. */
     public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight) {
+        this(connections, queue, maxInFlight, MessageType.TEXT);
+    }
+
+    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight, MessageType messageType) {
         this.connections = connections;
         this.queue = queue;
         this.maxInFlight = maxInFlight;
+        this.messageType = messageType;
     }
 
     /** Routes call {@link #send} as a processor: directly, without a bean method call's reflection. */
@@ -79,8 +92,9 @@ public final class JmsBatches implements Processor, AutoCloseable {
     public void send(Exchange exchange) {
         Poll poll = PollTracker.poll(exchange);
         Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), session()));
-        TextMessage message = batch.jms.createTextMessage(exchange.getMessage().getBody(String.class));
+        String body = exchange.getMessage().getBody(String.class);
         try {
+            Message message = messageType == MessageType.TEXT ? batch.jms.createTextMessage(body) : bytesMessage(batch.jms, body);
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
                 if (header.getKey().startsWith("pta") && header.getValue() != null) {
                     message.setObjectProperty(header.getKey(), header.getValue());
@@ -88,10 +102,18 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
             message.setStringProperty(DUPLICATE_ID,
                     exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class) + SUFFIX);
+            batch.send(message);
         } catch (JMSException e) {
             throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
-        batch.send(message);
+    }
+
+    private static BytesMessage bytesMessage(JMSContext jms, String body) throws JMSException {
+        BytesMessage message = jms.createBytesMessage();
+        if (body != null) {
+            message.writeBytes(body.getBytes(StandardCharsets.UTF_8));
+        }
+        return message;
     }
 
     /** A session on the shared connection, which is opened first if there is none. */
@@ -152,7 +174,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
         private final JMSProducer producer;
         private final Queue destination;
         /** Sent in the open transaction, not yet committed; guarded by this. */
-        private final List<TextMessage> uncommitted = new ArrayList<>();
+        private final List<Message> uncommitted = new ArrayList<>();
         /**
          * Their delivery keys: Artemis only knows a duplicate id once its transaction commits, so the same version
          * twice in one transaction would be kept twice; the second is not sent, and counts with the first.
@@ -171,7 +193,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             batches.add(this);
         }
 
-        synchronized void send(TextMessage message) {
+        synchronized void send(Message message) {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
@@ -208,7 +230,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
         /** After a rollback for a duplicate: each message in a transaction of its own, a duplicate counting as delivered. */
         private void commitOneByOne() {
-            for (TextMessage message : uncommitted) {
+            for (Message message : uncommitted) {
                 try {
                     producer.send(destination, message);
                     jms.commit();
@@ -227,7 +249,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             uncommitted.forEach(message -> failed(message, cause));
         }
 
-        private void failed(TextMessage message, Exception cause) {
+        private void failed(Message message, Exception cause) {
             failure.compareAndSet(null, cause);
             ledger.failed(keyOf(message), SINK, textOf(message), cause, false);
         }
@@ -275,9 +297,14 @@ public final class JmsBatches implements Processor, AutoCloseable {
         }
     }
 
-    private static String textOf(Message message) {
+    /** The event's text, for the dead-letter store, from a message as it is after its send. */
+    static String textOf(Message message) {
         try {
-            return ((TextMessage) message).getText();
+            if (message instanceof TextMessage text) {
+                return text.getText();
+            }
+            byte[] bytes = message.getBody(byte[].class);
+            return bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
         } catch (JMSException e) {
             return null;
         }

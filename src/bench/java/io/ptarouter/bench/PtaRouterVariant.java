@@ -90,6 +90,7 @@ final class PtaRouterVariant implements Variant {
             context.start();
             JobKey job = JobKey.jobKey("security-events", "pta");
             long start = System.nanoTime();
+            long cpu = Variant.cpuNanos();
             context.getComponent("quartz", QuartzComponent.class).getScheduler().triggerJob(job);
             if (!deliveries.pollDone.await(2, TimeUnit.HOURS)) {
                 throw new IllegalStateException("the poll did not end within 2 hours");
@@ -98,6 +99,7 @@ final class PtaRouterVariant implements Variant {
             // ends (fsync, acknowledgements, awaited calls), so the poll's end is the last delivery.
             // The full collection of the live-heap probe is not counted in the poll's time.
             long nanos = deliveries.pollEnd - start - deliveries.probeNanos;
+            cpu = deliveries.pollEndCpu - cpu - deliveries.probeCpuNanos;
             Map<String, Long> peer = target.peerCounts();
             long fileLines = 0;
             if (Files.isDirectory(work.resolve("events"))) {
@@ -132,7 +134,7 @@ final class PtaRouterVariant implements Variant {
             if (peer.get("repeated") > 0) {
                 note.append(", repeated webhook ids ").append(peer.get("repeated"));
             }
-            return new Outcome(delivered, deliveries.events.get(), nanos, note.toString());
+            return new Outcome(delivered, deliveries.events.get(), nanos, cpu, note.toString());
         } finally {
             context.close();
         }
@@ -189,10 +191,12 @@ final class PtaRouterVariant implements Variant {
         final AtomicLong events = new AtomicLong();
         final CountDownLatch pollDone = new CountDownLatch(1);
         volatile long pollEnd;
+        volatile long pollEndCpu;
         /** After this many events read, one full collection measures the live heap while the poll is under way. */
         private final long probeAt;
         volatile long liveHeap;
         volatile long probeNanos;
+        volatile long probeCpuNanos;
 
         Deliveries(long probeAt) {
             this.probeAt = probeAt;
@@ -211,9 +215,11 @@ final class PtaRouterVariant implements Variant {
          */
         private void probeLiveHeap() {
             long begin = System.nanoTime();
+            long cpu = Variant.cpuNanos();
             System.gc();
             liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             probeNanos = System.nanoTime() - begin;
+            probeCpuNanos = Variant.cpuNanos() - cpu;
         }
 
         long count(String sink) {
@@ -250,6 +256,7 @@ final class PtaRouterVariant implements Variant {
                 if (POLL_ROUTE.equals(exchange.getFromRouteId())
                         && exchange.getProperty(Exchange.CORRELATION_ID) == null) {
                     pollEnd = System.nanoTime();
+                    pollEndCpu = Variant.cpuNanos();
                     pollDone.countDown();
                 }
             }

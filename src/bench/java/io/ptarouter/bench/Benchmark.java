@@ -168,7 +168,7 @@ public final class Benchmark {
         o.put("variants", String.join(",", VariantRunner.VARIANTS));
         o.put("large-variants", "ceiling,naive,camel-floor,file,jms");
         o.put("large-from", "1000000");
-        // auto: warm-up runs until two in a row are within warmup-tolerance percent in CPU per event, within the caps.
+        // auto: warm-up runs until three in a row are within warmup-tolerance percent in CPU per event, within the caps.
         o.put("warmup", "auto");
         o.put("warmup-tolerance", "5");
         o.put("warmup-max", "10");
@@ -226,7 +226,7 @@ public final class Benchmark {
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
                     [--peer-warm-up-events 300000]
                     [--jvm-options "-XX:StartFlightRecording=filename=target/{variant}.jfr"]
-                --warmup auto: warm-up runs (discarded) until two in a row differ by at most --warmup-tolerance percent in
+                --warmup auto: warm-up runs (discarded) until three in a row differ by at most --warmup-tolerance percent in
                 CPU time per event, --warmup-max runs and --warmup-max-minutes at most; --warmup N: exactly N. --large-warmup: the same, for sizes from --large-from.
                 --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).
                 --jvm-options are added to each variant's JVM, space-separated; {variant} becomes its name and size.

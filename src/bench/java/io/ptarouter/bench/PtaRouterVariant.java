@@ -40,6 +40,12 @@ final class PtaRouterVariant implements Variant {
     private static final String NEVER = "0 0 0 1 1 ? 2099";
     private static final String POLL_ROUTE = "pta-security-events";
     private static final String APPLICATION_PROPERTIES = "application.properties";
+    /**
+     * With -Dpta.bench.count-exchanges=true (--jvm-options) the note gives the exchanges Camel created per event read:
+     * what copies the per-event path makes (the split's, a Kamelet hop's, the multicast's). Off by default: one more
+     * notifier call per exchange would be timed.
+     */
+    private static final boolean COUNT_EXCHANGES = Boolean.getBoolean("pta.bench.count-exchanges");
 
     /** The sinks switched on, and the one whose deliveries are counted for events/s. */
     private final Set<String> sinks;
@@ -128,6 +134,10 @@ final class PtaRouterVariant implements Variant {
                 }
             }
             note.append(" failed deliveries ").append(deliveries.failed.get());
+            if (COUNT_EXCHANGES) {
+                note.append(Benchmark.fmt(", exchanges created per event %.2f",
+                        deliveries.created.get() / (double) Math.max(1, deliveries.events.get())));
+            }
             if (deliveries.liveHeap > 0) {
                 note.append(", live heap at 90% of the events ").append(deliveries.liveHeap >> 20).append(" MB");
             }
@@ -188,6 +198,7 @@ final class PtaRouterVariant implements Variant {
         final Map<String, AtomicLong> sent = Map.of("file", new AtomicLong(), "jms", new AtomicLong(),
                 "webhook", new AtomicLong(), "email", new AtomicLong());
         final AtomicLong failed = new AtomicLong();
+        final AtomicLong created = new AtomicLong();
         final AtomicLong events = new AtomicLong();
         final CountDownLatch pollDone = new CountDownLatch(1);
         volatile long pollEnd;
@@ -204,7 +215,7 @@ final class PtaRouterVariant implements Variant {
             setIgnoreRouteEvents(true);
             setIgnoreServiceEvents(true);
             setIgnoreStepEvents(true);
-            setIgnoreExchangeCreatedEvent(true);
+            setIgnoreExchangeCreatedEvent(!COUNT_EXCHANGES);
             setIgnoreExchangeRedeliveryEvents(true);
             setIgnoreExchangeAsyncProcessingStartedEvents(true);
         }
@@ -228,6 +239,10 @@ final class PtaRouterVariant implements Variant {
 
         @Override
         public void notify(CamelEvent event) {
+            if (event instanceof CamelEvent.ExchangeCreatedEvent) {
+                created.incrementAndGet();
+                return;
+            }
             if (event instanceof CamelEvent.ExchangeSentEvent sentEvent) {
                 String uri = sentEvent.getEndpoint().getEndpointUri();
                 // The sink routes, whatever their implementation (component or bean); only enabled sinks count.

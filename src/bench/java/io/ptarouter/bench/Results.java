@@ -91,7 +91,7 @@ final class Results {
                         + " included) over the timed part of a run, divided by the events delivered, median of the measured runs.%s%n%n",
                 Benchmark.now(), Runtime.getRuntime().availableProcessors(), memTotal(),
                 System.getProperty("java.runtime.version"), System.getProperty("java.vm.name"), plan.xmx(),
-                !plan.warmup().equals("auto") ? "" : Benchmark.fmt(" Warm-up: until two runs in a row are within %.0f%%"
+                !plan.warmup().equals("auto") ? "" : Benchmark.fmt(" Warm-up: until three runs in a row are within %.0f%%"
                         + " in CPU per event, %d runs or %d min at most.", plan.warmupTolerance(), plan.warmupMax(),
                         plan.warmupMaxMinutes())));
         md.append("| N | variant | events/s (median) | CPU per event | runs | delivered | vs ceiling | vs naive |"

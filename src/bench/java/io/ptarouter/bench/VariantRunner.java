@@ -8,6 +8,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Set;
 
@@ -15,7 +17,7 @@ import java.util.Set;
  * The forked JVM of one variant at one size: warm-up runs whose figures are discarded (the JIT compiles the
  * hot paths), then {@code runs} measured runs, each with fresh state (a new CamelContext, an empty folder and
  * journal) against the same answer. {@code warmup} is a number of warm-up runs, or {@code auto}: warm-up runs until
- * two in a row differ by at most {@code tolerance} percent in CPU time per event (steady state: the JIT is done;
+ * three in a row differ by at most {@code tolerance} percent in CPU time per event (steady state: the JIT is done;
  * unlike the wall clock, other processes on the machine hardly move it), {@code max} runs and {@code minutes} at most.
  * Each run appends one line to the results file:
  * {@code variant size run warm delivered events nanos heapUsed heapAfterGc rss cpuNanos note}.
@@ -46,26 +48,35 @@ public final class VariantRunner {
         System.exit(0); // broker, Quartz or HTTP client threads must not keep the fork alive
     }
 
+    /** Warm-up runs in a row whose CPU per event must agree for --warmup auto. */
+    static final int STEADY_RUNS = 3;
+
     private record Fork(Variant variant, String name, Target target, int events, Path work, Path results) {
 
-        /** Warm-up runs until the last two cost within {@code tolerance} of each other, within the caps; returns how many ran. */
+        /**
+         * Warm-up runs until the last {@link #STEADY_RUNS} cost within {@code tolerance} of each other, within the caps;
+         * returns how many ran. Two close runs in a row were seen to happen by chance while the JIT was still at work.
+         */
         int warmUpToSteadyState(double tolerance, int max, Duration budget) throws Exception {
             long deadline = System.nanoTime() + budget.toNanos();
-            double previous = -1;
+            ArrayDeque<Double> last = new ArrayDeque<>();
             int run = 0;
             while (run < max && System.nanoTime() < deadline) {
-                double cost = run(run, true);
-                if (previous > 0 && Math.abs(cost - previous) <= tolerance * Math.max(cost, previous)) {
-                    System.out.printf(Locale.ROOT, "%s N=%d: steady after %d warm-up runs (the last two within %.0f%%)%n",
-                            name, events, run + 1, tolerance * 100);
-                    return run + 1;
-                }
-                previous = cost;
+                last.addLast(run(run, true));
                 run++;
+                if (last.size() > STEADY_RUNS) {
+                    last.removeFirst();
+                }
+                double highest = Collections.max(last);
+                if (last.size() == STEADY_RUNS && highest - Collections.min(last) <= tolerance * highest) {
+                    System.out.printf(Locale.ROOT, "%s N=%d: steady after %d warm-up runs (the last %d within %.0f%%"
+                            + " in CPU per event)%n", name, events, run, STEADY_RUNS, tolerance * 100);
+                    return run;
+                }
             }
-            System.out.printf(Locale.ROOT, "%s N=%d: not steady after %d warm-up runs (the last two more than %.0f%%"
-                    + " apart, %d runs or %d min at most); measuring anyway%n", name, events, run, tolerance * 100, max,
-                    budget.toMinutes());
+            System.out.printf(Locale.ROOT, "%s N=%d: not steady after %d warm-up runs (the last %d not within %.0f%%;"
+                    + " %d runs or %d min at most); measuring anyway%n", name, events, run, STEADY_RUNS, tolerance * 100,
+                    max, budget.toMinutes());
             return run;
         }
 

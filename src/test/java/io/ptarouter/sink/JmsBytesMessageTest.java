@@ -3,16 +3,12 @@ package io.ptarouter.sink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import jakarta.jms.BytesMessage;
-import jakarta.jms.JMSConsumer;
-import jakarta.jms.JMSContext;
 import jakarta.jms.Message;
 
-import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.Test;
 
 import io.ptarouter.testing.Events;
@@ -39,7 +35,7 @@ class JmsBytesMessageTest extends RouterTestSupport {
 
         poll("security-events");
 
-        List<Message> messages = receiveAll();
+        List<Message> messages = JmsSinkTest.receive(QUEUE, null);
         assertThat(messages).hasSize(2);
         for (Message message : messages) {
             assertThat(message).isInstanceOf(BytesMessage.class);
@@ -51,18 +47,5 @@ class JmsBytesMessageTest extends RouterTestSupport {
             assertThat(message.getStringProperty("ptaStream")).isEqualTo("security-events");
             assertThat(message.getObjectProperty("ptaScore")).isInstanceOf(Double.class);
         }
-    }
-
-    private static List<Message> receiveAll() throws Exception {
-        List<Message> received = new ArrayList<>();
-        try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("vm://0");
-             JMSContext jms = factory.createContext(JMSContext.AUTO_ACKNOWLEDGE);
-             JMSConsumer consumer = jms.createConsumer(jms.createQueue(QUEUE))) {
-            // the poll is over, so every message is on the queue; the first wait only covers the consumer's start
-            for (Message message = consumer.receive(1000); message != null; message = consumer.receive(200)) {
-                received.add(message);
-            }
-        }
-        return received;
     }
 }

@@ -22,9 +22,10 @@ import java.util.concurrent.TimeUnit;
 public final class Benchmark {
 
     /** What was asked; see {@link #usage()}. */
-    record Plan(List<Integer> sizes, List<String> variants, List<String> largeVariants, int largeFrom, int warmup,
-                int runs, int largeWarmup, int largeRuns, String xmx, Path out, Duration forkTimeout,
-                boolean reportOnly, List<String> jvmOptions, int peerWarmUpEvents) {
+    record Plan(List<Integer> sizes, List<String> variants, List<String> largeVariants, int largeFrom, String warmup,
+                int runs, String largeWarmup, int largeRuns, String xmx, Path out, Duration forkTimeout,
+                boolean reportOnly, List<String> jvmOptions, int peerWarmUpEvents, double warmupTolerance, int warmupMax,
+                long warmupMaxMinutes) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,8 +74,10 @@ public final class Benchmark {
                     options.addAll(plan.jvmOptions().stream().map(o -> o.replace("{variant}", key.replace('@', '-'))).toList());
                     Process run = fork("io.ptarouter.bench.VariantRunner", options,
                             List.of(variant, info.toString(), Integer.toString(size), work.resolve("run").toString(),
-                                    Integer.toString(large ? plan.largeWarmup() : plan.warmup()),
-                                    Integer.toString(large ? plan.largeRuns() : plan.runs()), runs.toString()), log);
+                                    large ? plan.largeWarmup() : plan.warmup(),
+                                    Integer.toString(large ? plan.largeRuns() : plan.runs()), runs.toString(),
+                                    Double.toString(plan.warmupTolerance()), Integer.toString(plan.warmupMax()),
+                                    Long.toString(plan.warmupMaxMinutes())), log);
                     String failure = await(run, plan.forkTimeout(), log);
                     if (failure != null) {
                         failures.put(key, failure);
@@ -82,6 +85,8 @@ public final class Benchmark {
                                 StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
                                 java.nio.file.StandardOpenOption.APPEND);
                         System.out.printf("%s N=%d: %s%n", variant, size, failure);
+                    } else {
+                        System.out.println(warmUpLine(log).orElse(variant + " N=" + size + ": done"));
                     }
                 }
             } finally {
@@ -90,6 +95,12 @@ public final class Benchmark {
                 peer.destroyForcibly();
             }
         }
+    }
+
+    /** The fork's line saying after how many warm-up runs it was steady (or that it was not), with --warmup auto. */
+    private static java.util.Optional<String> warmUpLine(Path log) throws IOException {
+        return Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream()
+                .filter(l -> l.contains(": steady after ") || l.contains(": not steady after ")).findFirst();
     }
 
     private static Process fork(String mainClass, List<String> jvmOptions, List<String> args, Path log) throws IOException {
@@ -157,7 +168,11 @@ public final class Benchmark {
         o.put("variants", String.join(",", VariantRunner.VARIANTS));
         o.put("large-variants", "ceiling,naive,camel-floor,file,jms");
         o.put("large-from", "1000000");
-        o.put("warmup", "1");
+        // auto: warm-up runs until three in a row are within warmup-tolerance percent in CPU per event, within the caps.
+        o.put("warmup", "auto");
+        o.put("warmup-tolerance", "5");
+        o.put("warmup-max", "10");
+        o.put("warmup-max-minutes", "10");
         o.put("runs", "3");
         o.put("large-warmup", "0");
         o.put("large-runs", "1");
@@ -187,20 +202,32 @@ public final class Benchmark {
         }
         return new Plan(Arrays.stream(o.get("sizes").split(",")).map(String::trim).map(Integer::valueOf).toList(),
                 List.of(o.get("variants").split(",")), List.of(o.get("large-variants").split(",")),
-                Integer.parseInt(o.get("large-from")), Integer.parseInt(o.get("warmup")), Integer.parseInt(o.get("runs")),
-                Integer.parseInt(o.get("large-warmup")), Integer.parseInt(o.get("large-runs")), o.get("xmx"),
+                Integer.parseInt(o.get("large-from")), warmup(o.get("warmup")), Integer.parseInt(o.get("runs")),
+                warmup(o.get("large-warmup")), Integer.parseInt(o.get("large-runs")), o.get("xmx"),
                 Path.of(o.get("out")), Duration.ofMinutes(Long.parseLong(o.get("fork-timeout-minutes"))), reportOnly,
                 Arrays.stream(o.get("jvm-options").split(" ")).filter(s -> !s.isBlank()).toList(),
-                Integer.parseInt(o.get("peer-warm-up-events")));
+                Integer.parseInt(o.get("peer-warm-up-events")), Double.parseDouble(o.get("warmup-tolerance")),
+                Integer.parseInt(o.get("warmup-max")), Long.parseLong(o.get("warmup-max-minutes")));
+    }
+
+    /** A number of warm-up runs, or auto. */
+    private static String warmup(String value) {
+        if (!value.equals("auto") && !value.matches("[0-9]+")) {
+            throw new IllegalArgumentException("--warmup and --large-warmup take a number of runs or auto, not " + value);
+        }
+        return value;
     }
 
     static String usage() {
         return """
                 bench/run-benchmarks.sh [--smoke] [--report] [--sizes 10000,100000,1000000] [--variants ceiling,naive,camel-floor,file,jms,webhook,email,syslog,all]
-                    [--large-variants ceiling,naive,camel-floor,file,jms] [--large-from 1000000] [--warmup 1] [--runs 3]
+                    [--large-variants ceiling,naive,camel-floor,file,jms] [--large-from 1000000] [--warmup auto] [--runs 3]
+                    [--warmup-tolerance 5] [--warmup-max 10] [--warmup-max-minutes 10]
                     [--large-warmup 0] [--large-runs 1] [--xmx 256m] [--out bench/results] [--fork-timeout-minutes 40]
                     [--peer-warm-up-events 300000]
                     [--jvm-options "-XX:StartFlightRecording=filename=target/{variant}.jfr"]
+                --warmup auto: warm-up runs (discarded) until three in a row differ by at most --warmup-tolerance percent in
+                CPU time per event, --warmup-max runs and --warmup-max-minutes at most; --warmup N: exactly N. --large-warmup: the same, for sizes from --large-from.
                 --report redraws results.md and chart.png from runs.tsv and failures.tsv of an earlier run (same options).
                 --jvm-options are added to each variant's JVM, space-separated; {variant} becomes its name and size.
                 --peer-warm-up-events: the simulator serves this many events (whole answers, at least one) before the

@@ -54,6 +54,7 @@ final class JmsCeilingVariant implements Variant {
         ActiveMQConnectionFactory connections = new ActiveMQConnectionFactory("vm://0");
         connections.setConfirmationWindowSize(1024 * 1024);
         long start = System.nanoTime();
+        long cpu = Variant.cpuNanos();
         AtomicLong acknowledged = new AtomicLong();
         Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
         try (connections; JMSContext jms = connections.createContext(
@@ -108,7 +109,8 @@ final class JmsCeilingVariant implements Variant {
                 jms.commit();
                 acknowledged.addAndGet(count % commitEvery);
             }
-            return new Outcome(acknowledged.get(), count, System.nanoTime() - start, "acknowledged " + acknowledged.get());
+            return new Outcome(acknowledged.get(), count, System.nanoTime() - start, Variant.cpuNanos() - cpu,
+                    "acknowledged " + acknowledged.get());
         } finally {
             broker.stop();
         }

@@ -40,6 +40,12 @@ final class PtaRouterVariant implements Variant {
     private static final String NEVER = "0 0 0 1 1 ? 2099";
     private static final String POLL_ROUTE = "pta-security-events";
     private static final String APPLICATION_PROPERTIES = "application.properties";
+    /**
+     * With -Dpta.bench.count-exchanges=true (--jvm-options) the note gives the exchanges Camel created per event read:
+     * what copies the per-event path makes (the split's, a Kamelet hop's, the multicast's). Off by default: one more
+     * notifier call per exchange would be timed.
+     */
+    private static final boolean COUNT_EXCHANGES = Boolean.getBoolean("pta.bench.count-exchanges");
 
     /** The sinks switched on, and the one whose deliveries are counted for events/s. */
     private final Set<String> sinks;
@@ -95,6 +101,7 @@ final class PtaRouterVariant implements Variant {
             context.start();
             JobKey job = JobKey.jobKey("security-events", "pta");
             long start = System.nanoTime();
+            long cpu = Variant.cpuNanos();
             context.getComponent("quartz", QuartzComponent.class).getScheduler().triggerJob(job);
             if (!deliveries.pollDone.await(2, TimeUnit.HOURS)) {
                 throw new IllegalStateException("the poll did not end within 2 hours");
@@ -103,6 +110,7 @@ final class PtaRouterVariant implements Variant {
             // ends (fsync, acknowledgements, awaited calls), so the poll's end is the last delivery.
             // The full collection of the live-heap probe is not counted in the poll's time.
             long nanos = deliveries.pollEnd - start - deliveries.probeNanos;
+            cpu = deliveries.pollEndCpu - cpu - deliveries.probeCpuNanos;
             Map<String, Long> peer = target.peerCounts();
             long fileLines = 0;
             if (Files.isDirectory(work.resolve("events"))) {
@@ -133,13 +141,17 @@ final class PtaRouterVariant implements Variant {
                 }
             }
             note.append(" failed deliveries ").append(deliveries.failed.get());
+            if (COUNT_EXCHANGES) {
+                note.append(Benchmark.fmt(", exchanges created per event %.2f",
+                        deliveries.created.get() / (double) Math.max(1, deliveries.events.get())));
+            }
             if (deliveries.liveHeap > 0) {
                 note.append(", live heap at 90% of the events ").append(deliveries.liveHeap >> 20).append(" MB");
             }
             if (peer.get("repeated") > 0) {
                 note.append(", repeated webhook ids ").append(peer.get("repeated"));
             }
-            return new Outcome(delivered, deliveries.events.get(), nanos, note.toString());
+            return new Outcome(delivered, deliveries.events.get(), nanos, cpu, note.toString());
         } finally {
             context.close();
         }
@@ -193,13 +205,16 @@ final class PtaRouterVariant implements Variant {
         final Map<String, AtomicLong> sent = Map.of("file", new AtomicLong(), "jms", new AtomicLong(),
                 "webhook", new AtomicLong(), "email", new AtomicLong(), "syslog", new AtomicLong());
         final AtomicLong failed = new AtomicLong();
+        final AtomicLong created = new AtomicLong();
         final AtomicLong events = new AtomicLong();
         final CountDownLatch pollDone = new CountDownLatch(1);
         volatile long pollEnd;
+        volatile long pollEndCpu;
         /** After this many events read, one full collection measures the live heap while the poll is under way. */
         private final long probeAt;
         volatile long liveHeap;
         volatile long probeNanos;
+        volatile long probeCpuNanos;
 
         Deliveries(long probeAt) {
             this.probeAt = probeAt;
@@ -207,7 +222,7 @@ final class PtaRouterVariant implements Variant {
             setIgnoreRouteEvents(true);
             setIgnoreServiceEvents(true);
             setIgnoreStepEvents(true);
-            setIgnoreExchangeCreatedEvent(true);
+            setIgnoreExchangeCreatedEvent(!COUNT_EXCHANGES);
             setIgnoreExchangeRedeliveryEvents(true);
             setIgnoreExchangeAsyncProcessingStartedEvents(true);
         }
@@ -218,9 +233,11 @@ final class PtaRouterVariant implements Variant {
          */
         private void probeLiveHeap() {
             long begin = System.nanoTime();
+            long cpu = Variant.cpuNanos();
             System.gc();
             liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             probeNanos = System.nanoTime() - begin;
+            probeCpuNanos = Variant.cpuNanos() - cpu;
         }
 
         long count(String sink) {
@@ -229,6 +246,10 @@ final class PtaRouterVariant implements Variant {
 
         @Override
         public void notify(CamelEvent event) {
+            if (event instanceof CamelEvent.ExchangeCreatedEvent) {
+                created.incrementAndGet();
+                return;
+            }
             if (event instanceof CamelEvent.ExchangeSentEvent sentEvent) {
                 String uri = sentEvent.getEndpoint().getEndpointUri();
                 // The sink routes, whatever their implementation (component or bean); only enabled sinks count.
@@ -258,6 +279,7 @@ final class PtaRouterVariant implements Variant {
                 if (POLL_ROUTE.equals(exchange.getFromRouteId())
                         && exchange.getProperty(Exchange.CORRELATION_ID) == null) {
                     pollEnd = System.nanoTime();
+                    pollEndCpu = Variant.cpuNanos();
                     pollDone.countDown();
                 }
             }

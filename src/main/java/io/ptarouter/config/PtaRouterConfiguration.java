@@ -507,7 +507,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         // How long a commit (the broker journalling a transaction) may take before it counts as failed.
         artemis.setCallTimeout(settings.duration("pta.sink.jms.timeout", Duration.ofSeconds(60)).toMillis());
         // The sink keeps one connection of its own and watches it, so that a broken one fails the open transaction at once.
-        JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight);
+        JmsBatches.MessageType messageType = JmsBatches.MessageType.valueOf(
+                settings.oneOf("pta.sink.jms.message-type", "text", "text", "bytes").toUpperCase(Locale.ROOT));
+        JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight, messageType);
         closeOnStop(context, artemis::close, pool::stop, batches::close);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
         context.getRegistry().bind("ptaJmsBatches", batches);

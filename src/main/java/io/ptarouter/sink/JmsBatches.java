@@ -9,6 +9,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
+import java.nio.charset.StandardCharsets;
+
+import jakarta.jms.BytesMessage;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
@@ -32,7 +35,8 @@ import io.ptarouter.pta.PollTracker;
 import io.ptarouter.routing.EventClassifier;
 
 /**
- * The JMS sink: persistent text messages, the pta* metadata as properties for selectors. A poll
+ * The JMS sink: persistent messages, text or the UTF-8 bytes of the text ({@link MessageType}), the pta* metadata
+ * as properties for selectors. A poll
  * sends in a transacted session and commits every {@code maxInFlight} messages and when the poll
  * checkpoints or ends, before the watermark moves; the messages of a transaction count as
  * delivered once its commit returns, that is once the broker has them in its journal. One commit
@@ -54,9 +58,13 @@ public final class JmsBatches implements Processor, AutoCloseable {
     private static final String SINK = "jms";
     private static final String SUFFIX = "/" + SINK;
 
+    /** What a consumer receives: a TextMessage, or a BytesMessage of the UTF-8 bytes (Artemis stores text as UTF-16). */
+    public enum MessageType { TEXT, BYTES }
+
     private final ConnectionFactory connections;
     private final String queue;
     private final int maxInFlight;
+    private final MessageType messageType;
     /** The shared connection, or null before the first batch and after it failed; guarded by this. */
     private JMSContext connection;
     /** A failed connection not yet closed: a JMS client may not close it from its own exception listener; guarded by this. */
@@ -65,9 +73,14 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
     /** {@code maxInFlight}: messages sent in one transaction at most, before it is committed. */
     public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight) {
+        this(connections, queue, maxInFlight, MessageType.TEXT);
+    }
+
+    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight, MessageType messageType) {
         this.connections = connections;
         this.queue = queue;
         this.maxInFlight = maxInFlight;
+        this.messageType = messageType;
     }
 
     /** Routes call {@link #send} as a processor: directly, without a bean method call's reflection. */
@@ -80,8 +93,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
         Poll poll = PollTracker.poll(exchange);
         Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), session()));
         String body = exchange.getMessage().getBody(String.class);
-        TextMessage message = batch.jms.createTextMessage(body);
         try {
+            Message message = messageType == MessageType.TEXT ? batch.jms.createTextMessage(body) : bytesMessage(batch.jms, body);
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
                 if (header.getKey().startsWith("pta") && header.getValue() != null) {
                     message.setObjectProperty(header.getKey(), header.getValue());
@@ -89,11 +102,19 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
             message.setStringProperty(DUPLICATE_ID,
                     exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class) + SUFFIX);
+            // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
+            batch.send(message, exchange.getProperty(PollTracker.ENVELOPE, body, String.class));
         } catch (JMSException e) {
             throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
-        // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
-        batch.send(message, exchange.getProperty(PollTracker.ENVELOPE, body, String.class));
+    }
+
+    private static BytesMessage bytesMessage(JMSContext jms, String body) throws JMSException {
+        BytesMessage message = jms.createBytesMessage();
+        if (body != null) {
+            message.writeBytes(body.getBytes(StandardCharsets.UTF_8));
+        }
+        return message;
     }
 
     /** A session on the shared connection, which is opened first if there is none. */
@@ -173,7 +194,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             batches.add(this);
         }
 
-        synchronized void send(TextMessage message, String envelope) {
+        synchronized void send(Message message, String envelope) {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
@@ -278,6 +299,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
     }
 
     /** A message of the open transaction, and the envelope a failure reports. */
-    private record Sent(TextMessage message, String envelope) {
+    private record Sent(Message message, String envelope) {
     }
+
 }

@@ -77,6 +77,7 @@ class ConfigurationValidationTest {
                 bad("pta.updates.http.token", Map.of("pta.updates.http.enabled", "true", "pta.updates.http.token", "short")),
                 bad("pta.updates.close-reason", Map.of("pta.updates.close-reason", "maybe")),
                 bad("pta.sink.email.security", Map.of("pta.sink.email.security", "ssl")),
+                bad("pta.sink.jms.message-type", Map.of("pta.sink.jms.message-type", "object")),
                 bad("pta.tls.ca-file", Map.of("pta.tls.ca-file", "/does/not/exist")),
                 bad("pta.tls.verify", Map.of("pta.tls.verify", "maybe")),
                 bad("pta.http.read-timeout", Map.of("pta.http.read-timeout", "soon")),

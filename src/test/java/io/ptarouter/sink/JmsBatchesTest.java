@@ -117,6 +117,21 @@ class JmsBatchesTest {
         assertQueueHoldsAndStateRecords("a", "b");
     }
 
+    @Test
+    void aBytesMessageHoldsTheUtf8BytesOfTheEvent() throws Exception {
+        JmsBatches sink = new JmsBatches(connections, "q", 1000, JmsBatches.MessageType.BYTES);
+        Exchange poll = poll();
+        Exchange event = event(poll, "a");
+        String text = "{\"metadata\":{\"id\":\"a\"},\"event\":{\"user\":\"J\u00fcrgen \u20ac \ud83d\udd12\"}}";
+        event.getMessage().setBody(text);
+        sink.send(event);
+        tracker.finish(poll);
+
+        List<Message> received = drain();
+        assertThat(received).hasSize(1).first().isInstanceOf(jakarta.jms.BytesMessage.class);
+        assertThat(received.get(0).getBody(byte[].class)).isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** The queue holds these events, each once and in this order, and each commit was recorded as a delivery. */
     private void assertQueueHoldsAndStateRecords(String... ids) {
         assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly(ids);

@@ -91,7 +91,8 @@ class JmsSinkTest extends RouterTestSupport {
                 .containsExactlyInAnyOrder(Events.id(1), Events.id(2));
     }
 
-    private static List<Message> receive(String queue, String selector) throws Exception {
+    /** What a consumer of the queue receives now, with this selector (null: all). */
+    static List<Message> receive(String queue, String selector) throws Exception {
         List<Message> received = new ArrayList<>();
         try (ActiveMQConnectionFactory factory = new ActiveMQConnectionFactory("vm://0");
              JMSContext jms = factory.createContext(JMSContext.AUTO_ACKNOWLEDGE);

@@ -71,6 +71,8 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     private static final String SELECT_WATERMARK = "SELECT event_time FROM pta_watermark WHERE stream = ?";
     private static final String SELECT_DELIVERED =
             "SELECT delivery_key, sink, last_seen FROM pta_delivery_log WHERE stream = ? AND event_time >= ?";
+    private static final String SELECT_SINKS =
+            "SELECT sink FROM pta_delivery_log WHERE stream = ? AND event_time = ? AND delivery_key = ?";
     private static final String INSERT_DELIVERY =
             "INSERT INTO pta_delivery_log (stream, delivery_key, sink, event_time, last_seen) VALUES (?, ?, ?, ?, ?)";
     private static final String SELECT_FUTURE_WATERMARKS = "SELECT stream, event_time FROM pta_watermark WHERE event_time > ?";
@@ -235,6 +237,26 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             }
             connection.commit();
             return delivered;
+        } catch (SQLException e) {
+            throw failure("could not read the deliveries of " + stream, e);
+        }
+    }
+
+    @Override
+    public Set<String> sinksOf(String stream, String key, long eventTimeMillis) {
+        Set<String> sinks = new HashSet<>();
+        try (Connection connection = connection();
+             PreparedStatement select = connection.prepareStatement(SELECT_SINKS)) {
+            select.setString(1, stream);
+            select.setLong(2, eventTimeMillis);
+            select.setString(3, key);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    sinks.add(rows.getString(1));
+                }
+            }
+            connection.commit();
+            return sinks;
         } catch (SQLException e) {
             throw failure("could not read the deliveries of " + stream, e);
         }

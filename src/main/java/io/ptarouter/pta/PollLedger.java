@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 
+import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
 import io.ptarouter.state.DeliveryStore.Delivery;
@@ -52,7 +53,7 @@ public final class PollLedger {
      * endpoint, or this app's router): the event is owed until it returned without an exception. Never
      * recorded, so never a reason to skip a later delivery: the sinks behind it keep their own account.
      */
-    static final String DESTINATION = "(destination)";
+    static final String DESTINATION = DeliveryHealth.DESTINATION;
 
     /** Versions this poll settled that are remembered in memory, in case the answer repeats them. */
     static final int RECENT = 50_000;
@@ -310,11 +311,10 @@ public final class PollLedger {
                 deliveries.add(new Delivery(key, DeliveryStore.DONE, entry.eventTime));
             } else {
                 for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
-                    if ((outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED)
-                        && !outcome.getKey().equals(DESTINATION)) {
-                        deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
-                    } else {
+                    if (outcome.getValue() != Outcome.DELIVERED && outcome.getValue() != Outcome.PARKED) {
                         owedBySink.merge(outcome.getKey(), 1, Integer::sum);
+                    } else if (!outcome.getKey().equals(DESTINATION)) {
+                        deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
                     }
                 }
                 owed++;

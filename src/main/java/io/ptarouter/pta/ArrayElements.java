@@ -102,10 +102,8 @@ final class ArrayElements {
         long start = offset();
         held = 0;
         size = 0;
-        if (first == '{' || first == '[') {
-            structure();
-        } else if (first == '"') {
-            string();
+        if (first == '{' || first == '[' || first == '"') {
+            value();
         } else {
             scalar();
         }
@@ -123,8 +121,11 @@ final class ArrayElements {
         return null;
     }
 
-    /** An object or an array: up to the bracket that closes the first one, strings followed so that theirs do not count. */
-    private void structure() throws IOException {
+    /**
+     * A string, an object or an array: up to the quote or bracket that closes it, strings followed so that the
+     * brackets and quotes within them do not count.
+     */
+    private void value() throws IOException {
         int depth = 0;
         boolean inString = false;
         boolean escaped = false;
@@ -134,7 +135,7 @@ final class ArrayElements {
             }
             int from = position;
             boolean closed = false;
-            for (; position < limit; position++) {
+            for (; position < limit && !closed; position++) {
                 byte b = chunk[position];
                 if (inString) {
                     if (escaped) {
@@ -143,48 +144,14 @@ final class ArrayElements {
                         escaped = true;
                     } else if (b == '"') {
                         inString = false;
+                        closed = depth == 0;
                     }
                 } else if (b == '"') {
                     inString = true;
                 } else if (b == '{' || b == '[') {
                     depth++;
-                } else if ((b == '}' || b == ']') && --depth == 0) {
-                    position++;
-                    closed = true;
-                    break;
-                }
-            }
-            keep(from);
-            if (closed) {
-                return;
-            }
-        }
-    }
-
-    /** A string element, from its opening quote to its closing one. */
-    private void string() throws IOException {
-        boolean escaped = false;
-        boolean opened = false;
-        while (true) {
-            if (position == limit && !fill()) {
-                throw broken("the answer ends before the array is closed (truncated)");
-            }
-            int from = position;
-            if (!opened) {
-                position++;
-                opened = true;
-            }
-            boolean closed = false;
-            for (; position < limit; position++) {
-                byte b = chunk[position];
-                if (escaped) {
-                    escaped = false;
-                } else if (b == '\\') {
-                    escaped = true;
-                } else if (b == '"') {
-                    position++;
-                    closed = true;
-                    break;
+                } else if (b == '}' || b == ']') {
+                    closed = --depth == 0;
                 }
             }
             keep(from);

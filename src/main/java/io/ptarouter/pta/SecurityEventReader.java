@@ -220,7 +220,7 @@ public final class SecurityEventReader {
                 }
             } catch (StreamConstraintsException e) {
                 // Within its size, but over a limit of its parts: the event is rejected, whole in the rejected-events file.
-                return new PtaEvent(fields, text, "the event is over a limit: " + e.getOriginalMessage()
+                return new PtaEvent(fields, text, "the event (" + element.size() + " bytes) is over a limit: " + e.getOriginalMessage()
                         + " (pta-router reads numbers of up to " + AnswerLimits.MAX_NUMBER_LENGTH + " digits and nesting "
                         + "up to " + AnswerLimits.MAX_DEPTH + " deep)");
             } catch (JsonProcessingException e) {

@@ -102,6 +102,7 @@ class EventOverALimitTest extends RouterTestSupport {
         });
         if (bad.length() <= MAX_EVENT) {
             assertThat(rejected(STREAM).get(0).path("text").asText()).as("the event as it came").isEqualTo(bad);
+            assertThat(rejected(STREAM).get(0).path("reason").asText()).startsWith("the event (" + bad.length() + " bytes) is over a limit: ");
         } else {
             assertThat(rejected(STREAM).get(0).path("reason").asText()).startsWith("the event is " + bad.length() + " bytes");
         }

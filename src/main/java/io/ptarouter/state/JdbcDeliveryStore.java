@@ -455,30 +455,12 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
         for (Map.Entry<String, Long> mark : future.entrySet()) {
             String stream = mark.getKey();
-            OptionalLong newest = OptionalLong.empty();
-            try (PreparedStatement select = connection.prepareStatement(SELECT_NEWEST_PLAUSIBLE)) {
-                select.setString(1, stream);
-                select.setLong(2, latestMillis);
-                try (ResultSet row = select.executeQuery()) {
-                    if (row.next()) {
-                        long max = row.getLong(1);
-                        newest = row.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
-                    }
-                }
-            }
+            OptionalLong newest = selectLong(connection, SELECT_NEWEST_PLAUSIBLE, stream, latestMillis);
             boolean stalledSince = false;
             if (newest.isEmpty()) {
-                try (PreparedStatement select = connection.prepareStatement(SELECT_FIRST_FUTURE_RECORD)) {
-                    select.setString(1, stream);
-                    select.setLong(2, latestMillis);
-                    try (ResultSet row = select.executeQuery()) {
-                        if (row.next()) {
-                            long first = row.getLong(1);
-                            stalledSince = !row.wasNull();
-                            newest = stalledSince ? OptionalLong.of(first - maxClockSkewMillis) : OptionalLong.empty();
-                        }
-                    }
-                }
+                OptionalLong first = selectLong(connection, SELECT_FIRST_FUTURE_RECORD, stream, latestMillis);
+                stalledSince = first.isPresent();
+                newest = stalledSince ? OptionalLong.of(first.getAsLong() - maxClockSkewMillis) : OptionalLong.empty();
             }
             int forgotten;
             try (PreparedStatement delete = connection.prepareStatement(DELETE_FUTURE_DELIVERIES)) {
@@ -508,6 +490,21 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                               + "the events PTA updated since are read again"
                             : "Removed, as no delivery is recorded: the next poll starts as a first one",
                     forgotten, Instant.ofEpochMilli(latestMillis));
+        }
+    }
+
+    /** The one number {@code sql} selects for a stream and a time, if it is not NULL. */
+    private static OptionalLong selectLong(Connection connection, String sql, String stream, long millis) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setString(1, stream);
+            select.setLong(2, millis);
+            try (ResultSet row = select.executeQuery()) {
+                if (row.next()) {
+                    long value = row.getLong(1);
+                    return row.wasNull() ? OptionalLong.empty() : OptionalLong.of(value);
+                }
+                return OptionalLong.empty();
+            }
         }
     }
 

@@ -28,9 +28,14 @@ import io.ptarouter.state.Watermarks;
  * Whether pta-router is delivering, whatever stopped it: for each enabled stream and sink, a
  * readiness check ({@code pta-stream:<stream>}, {@code pta-sink:<sink>} in /observe/health/ready)
  * and gauges a Prometheus alert can use (/observe/metrics). The polls report here; disabled streams
- * and sinks are not tracked, so they are never DOWN.
+ * and sinks are not tracked, so they are never DOWN. What the source's destination owes (what an
+ * embedder's route, or pta-router's own routing, threw on) is tracked like a sink's, as
+ * {@code pta-destination} and {@code pta_sink_owed_events{sink="(destination)"}}.
  */
 public final class DeliveryHealth implements StartupListener {
+
+    /** The party that stands for the source's destination among an event's sinks (in the poll's ledger, too). */
+    public static final String DESTINATION = "(destination)";
 
     /** How much trouble is tolerated; see application.properties, pta.health.*. */
     public record Policy(int maxMissedPolls, Duration maxOwedAge, Duration maxBreakerOpen) {
@@ -55,6 +60,7 @@ public final class DeliveryHealth implements StartupListener {
                 new StreamHealth(stream, cron, policy.maxMissedPolls(), clock.instant())));
         breakers.forEach((sink, breaker) -> sinks.put(sink,
                 new SinkHealth(sink, breaker, policy.maxOwedAge(), policy.maxBreakerOpen(), clock)));
+        sinks.put(DESTINATION, new SinkHealth(DESTINATION, null, policy.maxOwedAge(), policy.maxBreakerOpen(), clock));
     }
 
     /** The readiness checks, to bind in the Camel registry where Camel's health check registry finds them. */
@@ -64,7 +70,8 @@ public final class DeliveryHealth implements StartupListener {
             elsewhere.apply(s.stream()).ifPresent(s::succeededElsewhere);
             return s.problem(now);
         }, s::details)));
-        sinks.forEach((name, s) -> checks.add(new ReadinessCheck("pta-sink:" + name, clock, s::problem, s::details)));
+        sinks.forEach((name, s) -> checks.add(new ReadinessCheck(name.equals(DESTINATION) ? "pta-destination" : "pta-sink:" + name,
+                clock, s::problem, s::details)));
         return checks;
     }
 
@@ -133,9 +140,11 @@ public final class DeliveryHealth implements StartupListener {
             Gauge.builder("pta.sink.owed.events", s, SinkHealth::owedEvents)
                     .description("Events the sink owes by the last poll of each stream (read again each poll until delivered or parked)")
                     .tag("sink", name).register(meters);
-            Gauge.builder("pta.sink.breaker.state", s, SinkHealth::breakerState)
-                    .description("The sink's circuit breaker: 0 closed, 1 half-open, 2 open")
-                    .tag("sink", name).register(meters);
+            if (!name.equals(DESTINATION)) {
+                Gauge.builder("pta.sink.breaker.state", s, SinkHealth::breakerState)
+                        .description("The sink's circuit breaker: 0 closed, 1 half-open, 2 open")
+                        .tag("sink", name).register(meters);
+            }
         });
     }
 }

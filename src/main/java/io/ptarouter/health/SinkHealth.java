@@ -16,7 +16,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * What is known of one sink: the events it owes (by the last poll of each stream: not delivered,
  * not parked, read again by the next poll), since when it owes some, and its circuit breaker. The
  * sink is in trouble when it has owed events for longer than {@code maxOwedAge}, or when its
- * breaker has not closed for longer than {@code maxBreakerOpen}.
+ * breaker has not closed for longer than {@code maxBreakerOpen}. The source's destination (an
+ * embedder's route, or pta-router's own routing) is held to the same, without a breaker.
  */
 final class SinkHealth {
 
@@ -28,12 +29,15 @@ final class SinkHealth {
     private Instant owedSince;
     private Instant notClosedSince;
 
+    /** @param breaker null for the destination, which has none */
     SinkHealth(String sink, CircuitBreaker breaker, Duration maxOwedAge, Duration maxBreakerOpen, Clock clock) {
         this.sink = sink;
         this.breaker = breaker;
         this.maxOwedAge = maxOwedAge;
         this.maxBreakerOpen = maxBreakerOpen;
-        breaker.getEventPublisher().onStateTransition(event -> breakerMoved(event.getStateTransition().getToState(), clock.instant()));
+        if (breaker != null) {
+            breaker.getEventPublisher().onStateTransition(event -> breakerMoved(event.getStateTransition().getToState(), clock.instant()));
+        }
     }
 
     private synchronized void breakerMoved(CircuitBreaker.State to, Instant now) {
@@ -62,9 +66,13 @@ final class SinkHealth {
     synchronized Optional<String> problem(Instant now) {
         if (owedSince != null && Duration.between(owedSince, now).compareTo(maxOwedAge) > 0) {
             int owed = owedEvents();
-            return Optional.of(sink + " sink: has owed events since " + StreamHealth.text(owedSince) + " (longer than "
-                               + TimeUtils.printDuration(maxOwedAge) + "), " + owed + (owed == 1 ? " event" : " events")
-                               + " now; each poll tries them again, pta.delivery.park-after parks them as dead letters");
+            String since = " has owed events since " + StreamHealth.text(owedSince) + " (longer than "
+                           + TimeUtils.printDuration(maxOwedAge) + "), " + owed + (owed == 1 ? " event" : " events") + " now; ";
+            if (breaker == null) {
+                return Optional.of("the destination (the route after the source: the host's, or pta-router's routing):"
+                                   + since + "it threw on them, and each poll hands them over again (never parked)");
+            }
+            return Optional.of(sink + " sink:" + since + "each poll tries them again, pta.delivery.park-after parks them as dead letters");
         }
         if (notClosedSince != null && Duration.between(notClosedSince, now).compareTo(maxBreakerOpen) > 0) {
             return Optional.of(sink + " sink: its circuit breaker has not closed since " + StreamHealth.text(notClosedSince)
@@ -81,7 +89,9 @@ final class SinkHealth {
         if (owedSince != null) {
             details.put("owedSince", owedSince.toString());
         }
-        details.put("breaker", breaker.getState().toString());
+        if (breaker != null) {
+            details.put("breaker", breaker.getState().toString());
+        }
         if (notClosedSince != null) {
             details.put("breakerNotClosedSince", notClosedSince.toString());
         }
@@ -94,6 +104,9 @@ final class SinkHealth {
 
     /** 0 closed, 1 half-open (a trial call may pass), 2 open (forced states count as open or closed). */
     int breakerState() {
+        if (breaker == null) {
+            return 0;
+        }
         return switch (breaker.getState()) {
             case CLOSED, DISABLED, METRICS_ONLY -> 0;
             case HALF_OPEN -> 1;

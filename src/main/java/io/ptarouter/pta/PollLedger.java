@@ -2,6 +2,7 @@ package io.ptarouter.pta;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -12,9 +13,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 
+import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.sink.SinkBreakers;
 import io.ptarouter.state.DeliveryStore;
 import io.ptarouter.state.DeliveryStore.Delivery;
@@ -50,11 +53,13 @@ public final class PollLedger {
      * endpoint, or this app's router): the event is owed until it returned without an exception. Never
      * recorded, so never a reason to skip a later delivery: the sinks behind it keep their own account.
      */
-    static final String DESTINATION = "(destination)";
+    static final String DESTINATION = DeliveryHealth.DESTINATION;
 
-    /** Versions recorded during this poll that are remembered in memory, in case the answer repeats them. */
-    private static final int RECENT = 50_000;
+    /** Versions this poll settled that are remembered in memory, in case the answer repeats them. */
+    static final int RECENT = 50_000;
     private static final Set<String> DONE_ONLY = Set.of(DeliveryStore.DONE);
+    /** In {@code recent}: a version this poll tried and no sink took (all of them failed, none yet parked). */
+    private static final Set<String> NOWHERE = Collections.unmodifiableSet(new HashSet<>());
     private static final CompletableFuture<Void> NONE = CompletableFuture.completedFuture(null);
 
     private final DeliveryStore store;
@@ -65,13 +70,17 @@ public final class PollLedger {
     /** A version skipped as done that was last recorded before this (epoch ms) is recorded again, so retention keeps it. */
     private final long refreshBefore;
     private Map<String, Recorded> recorded;
+    /** How many versions {@code recent} holds; those it lets go of go to {@code forgotten}. */
+    private final int recentCapacity;
     // In access order: a version the answer keeps repeating stays remembered however many others pass.
-    private final Map<String, Set<String>> recent = new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
-            return size() > RECENT;
-        }
-    };
+    private final Map<String, Set<String>> recent;
+    /**
+     * The versions {@code recent} let go of, and of them those no sink took: a repeat of one of them is looked up in
+     * the store (after the recording under way), so that a version is delivered once, and tried once, per poll
+     * however many versions come between its copies. Created at the first one.
+     */
+    private BloomFilter forgotten;
+    private BloomFilter forgottenNowhere;
     private final Map<String, Entry> open = new LinkedHashMap<>();
     private final List<Delivery> seenAgain = new ArrayList<>();
     /** The versions this poll recorded again (kept apart from {@code recent}, whose room is for deliveries). */
@@ -86,6 +95,22 @@ public final class PollLedger {
     private final List<Delivery> unrecorded = new ArrayList<>();
 
     PollLedger(DeliveryStore store, String stream, SinkBreakers breakers, Executor recorder, long refreshBefore) {
+        this(store, stream, breakers, recorder, refreshBefore, RECENT);
+    }
+
+    PollLedger(DeliveryStore store, String stream, SinkBreakers breakers, Executor recorder, long refreshBefore,
+               int recentCapacity) {
+        this.recentCapacity = recentCapacity;
+        this.recent = new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+                if (size() <= PollLedger.this.recentCapacity) {
+                    return false;
+                }
+                forget(eldest.getKey(), eldest.getValue());
+                return true;
+            }
+        };
         this.store = store;
         this.stream = stream;
         this.breakers = breakers;
@@ -124,6 +149,9 @@ public final class PollLedger {
                 // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
                 seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
             }
+            return false;
+        }
+        if (settledEarlier(key, eventTimeMillis)) {
             return false;
         }
         open.put(key, new Entry(eventTimeMillis));
@@ -283,11 +311,10 @@ public final class PollLedger {
                 deliveries.add(new Delivery(key, DeliveryStore.DONE, entry.eventTime));
             } else {
                 for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
-                    if ((outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED)
-                        && !outcome.getKey().equals(DESTINATION)) {
-                        deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
-                    } else {
+                    if (outcome.getValue() != Outcome.DELIVERED && outcome.getValue() != Outcome.PARKED) {
                         owedBySink.merge(outcome.getKey(), 1, Integer::sum);
+                    } else if (!outcome.getKey().equals(DESTINATION)) {
+                        deliveries.add(new Delivery(key, outcome.getKey(), entry.eventTime));
                     }
                 }
                 owed++;
@@ -321,16 +348,57 @@ public final class PollLedger {
                 recent.put(delivery.key(), DONE_ONLY); // shared: most versions end done, and need no set of their own
             } else {
                 Set<String> sinks = recent.get(delivery.key());
-                if (sinks == null || sinks == DONE_ONLY) {
+                if (sinks == null || sinks == DONE_ONLY || sinks == NOWHERE) {
                     Recorded before = recorded.get(delivery.key());
-                    sinks = new HashSet<>(sinks != null ? sinks : before != null ? before.sinks() : Set.of());
+                    sinks = new HashSet<>(sinks != null && sinks != NOWHERE ? sinks : before != null ? before.sinks() : Set.of());
                     recent.put(delivery.key(), sinks);
                 }
                 sinks.add(delivery.sink());
             }
         }
+        for (String key : open.keySet()) {
+            // Tried once this poll, and no sink took it: a repeat waits for the next poll, like this copy.
+            recent.putIfAbsent(key, NOWHERE);
+        }
         open.clear();
         return new Settled(toPark.size(), owed, watermark);
+    }
+
+    private void forget(String key, Set<String> sinks) {
+        if (forgotten == null) {
+            long seed = ThreadLocalRandom.current().nextLong();
+            forgotten = new BloomFilter(recentCapacity, seed);
+            forgottenNowhere = new BloomFilter(Math.max(1, recentCapacity / 16), ~seed);
+        }
+        forgotten.add(key);
+        if (sinks == NOWHERE) {
+            forgottenNowhere.add(key);
+        }
+    }
+
+    /**
+     * Whether this poll settled {@code key} already though {@code recent} let go of it: on the filter's yes, the store
+     * tells (once the recording under way is done) whether this poll recorded a sink for it. If it did not, it may
+     * still be a version all sinks failed with: then it is not tried again, but held owed, which is safe even for a
+     * version never seen (the filter's rare false yes), since the watermark stays below it and the next poll reads it.
+     */
+    private boolean settledEarlier(String key, long eventTimeMillis) {
+        if (forgotten == null || !forgotten.mightContain(key)) {
+            return false;
+        }
+        // With the lock held: the recording does not take it, and this is rare (a repeat after recentCapacity others).
+        awaitRecording();
+        Set<String> now = store.sinksOf(stream, key, eventTimeMillis);
+        Recorded before = recorded.get(key);
+        if (!(before == null ? now.isEmpty() : before.sinks().containsAll(now))) {
+            recent.put(key, now.contains(DeliveryStore.DONE) ? DONE_ONLY : new HashSet<>(now));
+            return true;
+        }
+        if (forgottenNowhere.mightContain(key)) {
+            oldestUnfinished = Math.min(oldestUnfinished, eventTimeMillis);
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -14,7 +14,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param text   the event as PTA sent it, on one line; null where it cannot be passed on as it is
  *               (a line break between its tokens would split an NDJSON line), and then the envelope
  *               holds {@code fields}, the whole event, written out
- * @param problem why the event cannot be routed though it was read (it is too large), or null
+ * @param problem why the event cannot be routed though it was read (it is too large, or over a
+ *                limit of its parts), or null; {@code fields} then holds what of those members could be
+ *                read, and {@code text}, where kept, the event as it came, which no parser may read again
  */
 public record PtaEvent(JsonNode fields, String text, String problem) {
 
@@ -24,7 +26,7 @@ public record PtaEvent(JsonNode fields, String text, String problem) {
 
     /** The whole event, for the rare paths that need all of it (a rejected event): its text parsed again. */
     public JsonNode tree(ObjectMapper json) throws JsonProcessingException {
-        return text == null ? fields : json.readTree(text);
+        return text == null || problem != null ? fields : json.readTree(text);
     }
 
     @Override

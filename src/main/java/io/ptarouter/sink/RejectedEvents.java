@@ -46,6 +46,10 @@ public final class RejectedEvents {
                 .put("stream", poll.stream().id())
                 .put("reason", reason);
         record.set("event", event);
+        if (raw != null && raw.problem() != null && raw.text() != null) {
+            // over a limit of its parts, so not parsed again: the event as it came, as a string
+            record.put("text", raw.text());
+        }
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setHeader(EventClassifier.STREAM, poll.stream().id());
         exchange.getMessage().setBody(json.writeValueAsString(record));

@@ -36,6 +36,12 @@ public interface DeliveryStore extends Watermarks, AutoCloseable {
     Map<String, Recorded> deliveredSince(String stream, long fromEventTime);
 
     /**
+     * The sinks recorded for one version (of event time {@code eventTimeMillis}), {@link #DONE} among them if it is
+     * done; empty if none is.
+     */
+    Set<String> sinksOf(String stream, String key, long eventTimeMillis);
+
+    /**
      * Records the deliveries and, if given, moves the stream's watermark forward (never back), in one
      * transaction. Recording a delivery that is already there is not an error: it counts as recorded
      * again now, which keeps it past the retention.

@@ -71,11 +71,16 @@ public final class JdbcDeliveryStore implements DeliveryStore {
     private static final String SELECT_WATERMARK = "SELECT event_time FROM pta_watermark WHERE stream = ?";
     private static final String SELECT_DELIVERED =
             "SELECT delivery_key, sink, last_seen FROM pta_delivery_log WHERE stream = ? AND event_time >= ?";
+    private static final String SELECT_SINKS =
+            "SELECT sink FROM pta_delivery_log WHERE stream = ? AND event_time = ? AND delivery_key = ?";
     private static final String INSERT_DELIVERY =
             "INSERT INTO pta_delivery_log (stream, delivery_key, sink, event_time, last_seen) VALUES (?, ?, ?, ?, ?)";
     private static final String SELECT_FUTURE_WATERMARKS = "SELECT stream, event_time FROM pta_watermark WHERE event_time > ?";
     private static final String SELECT_NEWEST_PLAUSIBLE =
             "SELECT MAX(event_time) FROM pta_delivery_log WHERE stream = ? AND event_time <= ?";
+    /** When this host first recorded an impossible version: when the stream stopped reading new events. */
+    private static final String SELECT_FIRST_FUTURE_RECORD =
+            "SELECT MIN(last_seen) FROM pta_delivery_log WHERE stream = ? AND event_time > ?";
     private static final String DELETE_FUTURE_DELIVERIES = "DELETE FROM pta_delivery_log WHERE stream = ? AND event_time > ?";
     private static final String SET_WATERMARK_BACK =
             "UPDATE pta_watermark SET event_time = ? WHERE stream = ? AND event_time > ?";
@@ -160,7 +165,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             Dialect dialect;
             try (Connection connection = pool.getConnection()) {
                 dialect = Dialect.of(connection);
-                createSchema(connection, dialect, clock.millis() + maxClockSkew.toMillis());
+                createSchema(connection, dialect, clock.millis(), maxClockSkew.toMillis());
             }
             LOG.info("Delivery state at {} ({})", location, dialect.product);
             return new JdbcDeliveryStore(pool, true, dialect, location, password, clock);
@@ -181,7 +186,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         JdbcDeliveryStore store = new JdbcDeliveryStore(dataSource, false, null, "the host's DataSource", "", clock);
         try (Connection connection = store.connection()) {
             Dialect dialect = Dialect.of(connection);
-            createSchema(connection, dialect, clock.millis() + maxClockSkew.toMillis());
+            createSchema(connection, dialect, clock.millis(), maxClockSkew.toMillis());
             LOG.info("Delivery state in the host's DataSource ({})", dialect.product);
             return new JdbcDeliveryStore(dataSource, false, dialect, "the host's DataSource (" + dialect.product + ")", "", clock);
         } catch (SQLException | RuntimeException e) {
@@ -235,6 +240,26 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             }
             connection.commit();
             return delivered;
+        } catch (SQLException e) {
+            throw failure("could not read the deliveries of " + stream, e);
+        }
+    }
+
+    @Override
+    public Set<String> sinksOf(String stream, String key, long eventTimeMillis) {
+        Set<String> sinks = new HashSet<>();
+        try (Connection connection = connection();
+             PreparedStatement select = connection.prepareStatement(SELECT_SINKS)) {
+            select.setString(1, stream);
+            select.setLong(2, eventTimeMillis);
+            select.setString(3, key);
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    sinks.add(rows.getString(1));
+                }
+            }
+            connection.commit();
+            return sinks;
         } catch (SQLException e) {
             throw failure("could not read the deliveries of " + stream, e);
         }
@@ -367,7 +392,9 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
     }
 
-    private static void createSchema(Connection connection, Dialect dialect, long latestMillis) throws SQLException {
+    private static void createSchema(Connection connection, Dialect dialect, long nowMillis, long maxClockSkewMillis)
+            throws SQLException {
+        long latestMillis = nowMillis + maxClockSkewMillis;
         try (Statement statement = connection.createStatement()) {
             if (dialect.schemaLock != null) {
                 statement.execute(dialect.schemaLock);
@@ -391,7 +418,7 @@ public final class JdbcDeliveryStore implements DeliveryStore {
                 LOG.info("Moved the delivery records of {} to pta_delivery_log", FORMER_TABLE);
             }
             // Under the schema lock, so that instances starting together repair once.
-            repairFutureWatermarks(connection, latestMillis);
+            repairFutureWatermarks(connection, latestMillis, maxClockSkewMillis);
             connection.commit();
             // Also fails here, not at the first commit, if the user may not force H2's file to disk.
             dialect.sync(connection);
@@ -407,11 +434,16 @@ public final class JdbcDeliveryStore implements DeliveryStore {
      * for good. It is set back to the newest plausible event time recorded as delivered, which is where the
      * poll that read the impossible event would have left it: the events PTA updated since are read again,
      * and what was already delivered is recognised and skipped. "Now" would skip the events missed meanwhile.
-     * With no such record (all expired), the watermark goes, and the next poll starts as a first one
+     * With no such record (all expired: the stream stalled for longer than the retention), it is set back to
+     * when this host first recorded an impossible version, less the allowed skew: the poll that read it had read
+     * every event PTA held then, and PTA stamps what came after with its clock, at most the skew behind ours.
+     * Further back would send again what the expired records no longer recognise; later would lose events.
+     * Only with no record at all of the stream does the watermark go, and the next poll starts as a first one
      * (pta.security-events.initial-lookback). The records of the impossible versions go too: they would never
      * expire, and are read by every poll.
      */
-    private static void repairFutureWatermarks(Connection connection, long latestMillis) throws SQLException {
+    private static void repairFutureWatermarks(Connection connection, long latestMillis, long maxClockSkewMillis)
+            throws SQLException {
         Map<String, Long> future = new LinkedHashMap<>();
         try (PreparedStatement select = connection.prepareStatement(SELECT_FUTURE_WATERMARKS)) {
             select.setLong(1, latestMillis);
@@ -423,16 +455,12 @@ public final class JdbcDeliveryStore implements DeliveryStore {
         }
         for (Map.Entry<String, Long> mark : future.entrySet()) {
             String stream = mark.getKey();
-            OptionalLong newest = OptionalLong.empty();
-            try (PreparedStatement select = connection.prepareStatement(SELECT_NEWEST_PLAUSIBLE)) {
-                select.setString(1, stream);
-                select.setLong(2, latestMillis);
-                try (ResultSet row = select.executeQuery()) {
-                    if (row.next()) {
-                        long max = row.getLong(1);
-                        newest = row.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
-                    }
-                }
+            OptionalLong newest = selectLong(connection, SELECT_NEWEST_PLAUSIBLE, stream, latestMillis);
+            boolean stalledSince = false;
+            if (newest.isEmpty()) {
+                OptionalLong first = selectLong(connection, SELECT_FIRST_FUTURE_RECORD, stream, latestMillis);
+                stalledSince = first.isPresent();
+                newest = stalledSince ? OptionalLong.of(first.getAsLong() - maxClockSkewMillis) : OptionalLong.empty();
             }
             int forgotten;
             try (PreparedStatement delete = connection.prepareStatement(DELETE_FUTURE_DELIVERIES)) {
@@ -453,11 +481,30 @@ public final class JdbcDeliveryStore implements DeliveryStore {
             LOG.error("The watermark of {} was {}, later than now plus pta.delivery.max-clock-skew ({}): no poll would "
                       + "have read another event. {}; {} delivery records of versions from after {} removed",
                     stream, describe(mark.getValue()), Instant.ofEpochMilli(latestMillis),
-                    newest.isPresent()
+                    stalledSince
+                            ? "Set back to " + describe(newest.getAsLong()) + ", when an impossible event was first recorded "
+                              + "less pta.delivery.max-clock-skew, as every plausible delivery record has expired: the events "
+                              + "PTA updated since are read again"
+                            : newest.isPresent()
                             ? "Set back to " + describe(newest.getAsLong()) + ", the newest plausible event delivered: "
                               + "the events PTA updated since are read again"
-                            : "Removed, as no plausible delivery is recorded: the next poll starts as a first one",
+                            : "Removed, as no delivery is recorded: the next poll starts as a first one",
                     forgotten, Instant.ofEpochMilli(latestMillis));
+        }
+    }
+
+    /** The one number {@code sql} selects for a stream and a time, if it is not NULL. */
+    private static OptionalLong selectLong(Connection connection, String sql, String stream, long millis) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setString(1, stream);
+            select.setLong(2, millis);
+            try (ResultSet row = select.executeQuery()) {
+                if (row.next()) {
+                    long value = row.getLong(1);
+                    return row.wasNull() ? OptionalLong.empty() : OptionalLong.of(value);
+                }
+                return OptionalLong.empty();
+            }
         }
     }
 

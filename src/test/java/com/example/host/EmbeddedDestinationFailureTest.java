@@ -1,6 +1,7 @@
 package com.example.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeTimedOutException;
 import org.apache.camel.RoutesBuilder;
 import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.health.HealthCheck;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,6 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.quartz.JobKey;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.ptarouter.routing.EventClassifier;
 import io.ptarouter.simulator.PtaSimulator;
 import io.ptarouter.state.Watermarks;
@@ -61,6 +66,7 @@ class EmbeddedDestinationFailureTest {
     private PtaSimulator simulator;
     private CamelContext context;
     private PollWatcher polls;
+    private MeterRegistry meters;
     /** The source Kamelet the host takes. */
     private String kamelet = "pta-security-events-source";
     /** Where the log of the current CamelContext begins. */
@@ -115,6 +121,14 @@ class EmbeddedDestinationFailureTest {
         assertThat(lines(line -> line.contains("the destination did not take"))).hasSize(refused.size());
         assertThat(watermark()).as("the watermark stays below the oldest event the destination still owes")
                 .hasValue(oldestTime(refused) - 1);
+        assertThat(meters.find("pta.sink.owed.events").tag("sink", "(destination)").gauge().value())
+                .as("pta_sink_owed_events{sink=\"(destination)\"}").isEqualTo(events / 4);
+        HealthCheck destination = context.getRegistry().lookupByNameAndType("pta-destination", HealthCheck.class);
+        await("readiness past pta.health.max-owed-age").atMost(Duration.ofSeconds(10))
+                .until(() -> destination.call().getState() == HealthCheck.State.DOWN);
+        assertThat(destination.call().getMessage()).hasValueSatisfying(reason -> assertThat(reason)
+                .startsWith("the destination (the route after the source: the host's, or pta-router's routing): has owed "
+                            + "events since").contains(events / 4 + " events now"));
 
         restart(new RouteBuilder() {
             @Override
@@ -133,6 +147,9 @@ class EmbeddedDestinationFailureTest {
         assertThat(pollLines()).singleElement().asString()
                 .contains(": " + refused.size() + " new").doesNotContain("still owed");
         assertThat(watermark()).hasValue(newestTime());
+        assertThat(context.getRegistry().lookupByNameAndType("pta-destination", HealthCheck.class).call().getState())
+                .isEqualTo(HealthCheck.State.UP);
+        assertThat(meters.find("pta.sink.owed.events").tag("sink", "(destination)").gauge().value()).isZero();
     }
 
     @Test
@@ -338,6 +355,9 @@ class EmbeddedDestinationFailureTest {
         p.setProperty("pta.sink.rejected.directory", work.resolve("rejected").toString());
         p.setProperty("pta.state.jdbc-url", "jdbc:h2:file:" + work.resolve("state/pta-router"));
         p.setProperty("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
+        p.setProperty("pta.health.max-owed-age", "1ms");
+        meters = new SimpleMeterRegistry();
+        context.getRegistry().bind(MicrometerConstants.METRICS_REGISTRY_NAME, meters);
         context.getPropertiesComponent().setLocation("classpath:application.properties");
         context.getPropertiesComponent().setOverrideProperties(p);
         context.addRoutes(host);

@@ -8,6 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -182,13 +183,37 @@ class ImpossibleEventValuesTest extends RouterTestSupport {
     }
 
     @Test
-    void aFutureWatermarkWithNoPlausibleDeliveryIsRemovedSoTheNextPollStartsAsAFirstOne() throws Exception {
+    void aFutureWatermarkWhosePlausibleRecordsExpiredIsSetBackToWhenTheStreamStalledAndTheEventsSinceAreDelivered()
+            throws Exception {
+        DeliveryStore store = context.getRegistry().lookupByNameAndType("ptaDeliveryStore", DeliveryStore.class);
+        // What a build that took any event time left after ten days of asking PTA for events after year 10000: the
+        // record of the impossible version, made when the stream stalled; the plausible ones expired.
+        store.commit(STREAM, List.of(new DeliveryStore.Delivery(STREAM + "/" + Events.id(9) + "/" + YEAR_10000,
+                DeliveryStore.DONE, YEAR_10000)), OptionalLong.of(YEAR_10000));
+        clock.advance(Duration.ofDays(10));
+        long duringTheStall = NOW.plus(Duration.ofDays(5)).toEpochMilli();
+
+        restart(Map.of());
+
+        long stalled = NOW.minus(Duration.ofMinutes(2)).toEpochMilli();
+        assertThat(log.text()).contains("The watermark of security-events was +10000-01-01T00:00:00Z")
+                .contains("Set back to " + Instant.ofEpochMilli(stalled) + " (" + stalled + " ms), when an impossible event "
+                          + "was first recorded less pta.delivery.max-clock-skew, as every plausible delivery record has expired");
+        pollAnswer(Events.array(good(1, duringTheStall)));
+        assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue())
+                .isEqualTo(Long.toString(stalled - OVERLAP_MILLIS));
+        assertThat(fileIds()).as("the event PTA updated during the stall").containsExactly(Events.id(1));
+        assertThat(watermarks().get(STREAM)).hasValue(duringTheStall);
+    }
+
+    @Test
+    void aFutureWatermarkWithNoDeliveryRecordedIsRemovedSoTheNextPollStartsAsAFirstOne() throws Exception {
         context.getRegistry().lookupByNameAndType("ptaDeliveryStore", DeliveryStore.class).advance(STREAM, YEAR_10000);
 
         restart(Map.of());
 
         assertThat(log.text()).contains("The watermark of security-events was +10000-01-01T00:00:00Z")
-                .contains("Removed, as no plausible delivery is recorded: the next poll starts as a first one");
+                .contains("Removed, as no delivery is recorded: the next poll starts as a first one");
         assertThat(watermarks().get(STREAM)).isEmpty();
         pollAnswer(Events.array(good(1, T0)));
         assertThat(lastEventRequest().queryParameter("fromUpdateDate").firstValue())

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -191,6 +192,51 @@ class PollLedgerTest {
         assertThat(store.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1));
     }
 
+    @Test
+    void aRepeatAfterMoreVersionsThanTheLedgerHoldsIsStillRecognisedAndAFreshVersionIsNot() throws Exception {
+        // Room for 10: the repeats below come after 1,000 others, recorded in the background, 100 at a time.
+        PollLedger ledger = new PollLedger(store, STREAM, breakers, recorder, Long.MIN_VALUE, 10);
+        for (int from = 0; from < 1_000; from += 100) {
+            deliver(ledger, from, from + 100);
+            ledger.checkpoint(OptionalLong.empty(), Long.MAX_VALUE, NO_DEAD_LETTERS, START, true);
+        }
+
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(ledger.accept(key(i), i)).as("the repeat of version %d", i).isFalse();
+        }
+        deliver(ledger, 1_000, 2_000);
+        PollLedger.Settled settled = ledger.checkpoint(OptionalLong.of(2_000), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
+
+        assertThat(settled.watermark()).hasValue(2_000);
+        assertThat(store.deliveredSince(STREAM, 0)).hasSize(2_000)
+                .allSatisfy((key, recorded) -> assertThat(recorded.sinks()).containsExactly(DeliveryStore.DONE));
+    }
+
+    @Test
+    void aVersionEverySinkFailedWithIsTriedOncePerPollHoweverManyVersionsComeBetweenItsCopies() throws Exception {
+        PollLedger ledger = new PollLedger(store, STREAM, breakers, recorder, Long.MIN_VALUE, 10);
+        ledger.load(Long.MIN_VALUE);
+        assertThat(ledger.accept(key(5_000), 5_000)).isTrue();
+        assertThat(ledger.claim(key(5_000), "file", "{}")).isTrue();
+        ledger.failed(key(5_000), "file", "{}", new IllegalStateException("disk full"), false);
+        ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+
+        assertThat(ledger.accept(key(5_000), 5_000)).as("right after the checkpoint").isFalse();
+        for (int from = 0; from < 500; from += 100) {
+            deliver(ledger, from, from + 100);
+            ledger.checkpoint(OptionalLong.empty(), Long.MIN_VALUE, NO_DEAD_LETTERS, START, true);
+        }
+        assertThat(ledger.accept(key(5_000), 5_000)).as("after 500 other versions").isFalse();
+        PollLedger.Settled settled = ledger.checkpoint(OptionalLong.of(6_000), Long.MIN_VALUE, NO_DEAD_LETTERS, START, false);
+
+        assertThat(settled.watermark()).as("below the version still owed").hasValue(4_999);
+        assertThat(store.deliveredSince(STREAM, 0)).hasSize(500).doesNotContainKey(key(5_000));
+
+        PollLedger next = new PollLedger(store, STREAM, breakers, recorder, Long.MIN_VALUE, 10);
+        next.load(4_999);
+        assertThat(next.accept(key(5_000), 5_000)).as("the next poll tries it again").isTrue();
+    }
+
     private PollLedger afterAFailedBackgroundRecording(FailingStore failing) throws Exception {
         PollLedger ledger = new PollLedger(failing, STREAM, breakers, recorder, Long.MIN_VALUE);
         deliver(ledger, 0, 50);
@@ -275,6 +321,11 @@ class PollLedgerTest {
         @Override
         public Map<String, Recorded> deliveredSince(String stream, long fromEventTime) {
             return store.deliveredSince(stream, fromEventTime);
+        }
+
+        @Override
+        public Set<String> sinksOf(String stream, String key, long eventTimeMillis) {
+            return store.sinksOf(stream, key, eventTimeMillis);
         }
 
         @Override

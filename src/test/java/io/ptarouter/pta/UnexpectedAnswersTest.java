@@ -137,8 +137,7 @@ class UnexpectedAnswersTest extends RouterTestSupport {
         poll("security-events");
 
         assertThat(pollFailures()).singleElement().satisfies(failure -> assertThat(failure.getMessage())
-                .contains("Document length").contains("exceeds the maximum allowed (16384")
-                .contains("pta.events.max-answer-size"));
+                .contains("longer than pta.events.max-answer-size (16384 bytes)"));
         assertThat(log.text().lines().filter(l -> l.contains("security-events poll failed")).toList()).hasSize(1);
         assertThat(fileEnvelopes("security-events")).as("the events read before the limit").isNotEmpty().hasSizeLessThan(100);
         assertThat(watermarks().get("security-events")).isEmpty();

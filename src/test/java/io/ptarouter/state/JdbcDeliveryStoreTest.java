@@ -276,7 +276,31 @@ class JdbcDeliveryStoreTest {
             opened.remove(reopened);
             JdbcDeliveryStore strict = JdbcDeliveryStore.open(url, username(), "", clock, Duration.ofMinutes(1));
             opened.add(strict);
-            assertThat(strict.get(STREAM)).as("no plausible delivery left").isEmpty();
+            assertThat(strict.get(STREAM)).as("no plausible delivery left: when it was recorded, less the skew")
+                    .hasValue(START.minus(Duration.ofMinutes(1)).toEpochMilli());
+        }
+
+        @Test
+        void aFutureWatermarkWhosePlausibleRecordsHaveAllExpiredGoesBackToWhenTheImpossibleVersionWasFirstRecorded() {
+            long year10000 = 253_402_300_800_000L;
+            JdbcDeliveryStore store = open();
+            store.commit(STREAM, List.of(new Delivery(key(1), DeliveryStore.DONE, START.toEpochMilli() - 1_000),
+                    new Delivery(STREAM + "/future/" + year10000, DeliveryStore.DONE, year10000)), OptionalLong.of(year10000));
+            Instant stalled = START;
+            // Ten days of polls that asked for events after year 10000 and got none; the retention (7 days) forgets the
+            // plausible record, not the impossible one.
+            clock.advance(Duration.ofDays(10));
+            store.commit(STREAM, List.of(new Delivery(STREAM + "/future/" + year10000, DeliveryStore.DONE, year10000)),
+                    OptionalLong.empty());
+            assertThat(store.expire(STREAM, year10000 - 300_000, clock.instant().minus(Duration.ofDays(7)))).isEqualTo(1);
+            store.close();
+            opened.remove(store);
+
+            JdbcDeliveryStore reopened = open();
+
+            assertThat(reopened.get(STREAM)).as("when the stream stalled, less the allowed skew (2m)")
+                    .hasValue(stalled.minus(Duration.ofMinutes(2)).toEpochMilli());
+            assertThat(reopened.deliveredSince(STREAM, 0)).isEmpty();
         }
 
         @Test

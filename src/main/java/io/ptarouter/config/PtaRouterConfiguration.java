@@ -112,22 +112,26 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         Settings settings = Settings.of(context.getPropertiesComponent());
         FilePermissions files = filePermissions(settings);
         new DemoEnvironment().startIfEnabled(context, settings, files);
-        PollTracker.Policy policy = sources(context, settings, files);
+        PollTracker.Policy policy = sources(context, settings, files, true).policy();
         configureSinks(context, settings, files, policy);
     }
 
     /**
      * What the PTA source Kamelets need, and only that: the PVWA session, the delivery state, the poll
      * tracker, the queries and readers, the classifier and the rejected-events file, with the routes they
-     * call (kamelets/shared/). Run once per CamelContext: by {@link #configure}, or by the first source
-     * Kamelet a host loads ({@link PtaSources}): no broker, mail pool, webhook lane or demo is built.
+     * call (kamelets/shared/). Run once per CamelContext, by the first source Kamelet a host loads
+     * ({@link PtaSources}), with that instance's parameters over the pta.* settings: no broker, mail pool,
+     * webhook lane or demo is built, and readiness lists only the streams the instances poll.
      */
-    public void configureSources(CamelContext context) throws Exception {
-        Settings settings = Settings.of(context.getPropertiesComponent());
-        sources(context, settings, filePermissions(settings));
+    PtaSources.Instances configureSources(CamelContext context, Settings settings) throws Exception {
+        return sources(context, settings, filePermissions(settings), false).instances();
     }
 
-    private PollTracker.Policy sources(CamelContext context, Settings settings, FilePermissions files) throws Exception {
+    private record Sources(PollTracker.Policy policy, PtaSources.Instances instances) {
+    }
+
+    /** {@code app}: for the whole app (readiness for the streams and sinks its settings enable), else for a host. */
+    private Sources sources(CamelContext context, Settings settings, FilePermissions files, boolean app) throws Exception {
         Registry registry = context.getRegistry();
         String baseUrl = baseUrl(settings);
         HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings),
@@ -170,7 +174,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaDeadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
         SinkBreakers breakers = sinkBreakers(settings);
-        DeliveryHealth health = deliveryHealth(context, settings, breakers, store);
+        DeliveryHealth health = deliveryHealth(context, settings, breakers, store, app);
         PollTracker polls = new PollTracker(store, policy, deadLetters, breakers, health, clock);
         // Stopped after the routes and before the store, which was added first: not a bean of the routes,
         // which Camel would stop with them on the thread its shutdown timeout interrupts.
@@ -209,7 +213,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             PluginHelper.getRoutesLoader(context).loadRoutes(PluginHelper.getResourceLoader(context)
                     .resolveResource("classpath:kamelets/shared/" + shared + ".camel.yaml"));
         }
-        return policy;
+        PtaSources.Instances instances = new PtaSources.Instances(settings, health::watch);
+        if (app) {
+            health.streams().forEach(instances::polledByTheApp);
+        }
+        registry.bind(PtaSources.INSTANCES, instances);
+        return new Sources(policy, instances);
     }
 
     /** The app's router and sinks: what routes/dispatch.camel.yaml and routes/sinks.camel.yaml use. */
@@ -398,18 +407,17 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
      * finds the checks in the registry, and the gauges are registered once Camel Main's meter registry is there.
      */
     private DeliveryHealth deliveryHealth(CamelContext context, Settings settings, SinkBreakers breakers,
-                                          Watermarks watermarks) throws Exception {
+                                          Watermarks watermarks, boolean app) throws Exception {
         Map<String, CronExpression> crons = new LinkedHashMap<>();
-        for (PtaStream stream : PtaStream.values()) {
+        Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
+        // In a host, each source Kamelet's instance adds its stream with its own cron, and there are no sinks.
+        for (PtaStream stream : app ? PtaStream.values() : new PtaStream[0]) {
             if (settings.bool("pta." + stream.id() + ".enabled", true)) {
                 crons.put(stream.id(), cron(settings, "pta." + stream.id() + ".cron"));
             }
         }
-        Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
-        Map<String, Boolean> sinksOnByDefault = Map.of("file", true, "jms", true, "email", false, "webhook", false,
-                "syslog", false);
-        for (String sink : List.of("file", "jms", "email", "webhook", "syslog")) {
-            if (settings.bool("pta.sink." + sink + ".enabled", sinksOnByDefault.get(sink))) {
+        for (String sink : app ? SINKS : List.<String>of()) {
+            if (sinkEnabled(settings, sink)) {
                 sinks.put(sink, breakers.of(sink));
             }
         }
@@ -718,7 +726,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         return bytes;
     }
 
-    private static CronExpression cron(Settings settings, String key) {
+    /** The sinks, in the order the router hands an event to them. */
+    private static final List<String> SINKS = List.of("file", "jms", "email", "webhook", "syslog");
+
+    /** Whether a sink is switched on: the file and JMS sinks are by default. */
+    static boolean sinkEnabled(Settings settings, String sink) {
+        return settings.bool("pta.sink." + sink + ".enabled", sink.equals("file") || sink.equals("jms"));
+    }
+
+    static CronExpression cron(Settings settings, String key) {
         String cron = settings.required(key);
         try {
             return new CronExpression(cron);

@@ -37,6 +37,7 @@ public final class DeliveryHealth implements StartupListener {
     private final Map<String, SinkHealth> sinks = new LinkedHashMap<>();
     private final Watermarks watermarks;
     private final Clock clock;
+    private final Policy policy;
 
     /**
      * @param crons  the enabled streams and when each is polled
@@ -46,6 +47,7 @@ public final class DeliveryHealth implements StartupListener {
                           Watermarks watermarks, Clock clock) {
         this.watermarks = watermarks;
         this.clock = clock;
+        this.policy = policy;
         crons.forEach((stream, cron) -> streams.put(stream,
                 new StreamHealth(stream, cron, policy.maxMissedPolls(), clock.instant())));
         breakers.forEach((sink, breaker) -> sinks.put(sink,
@@ -55,9 +57,25 @@ public final class DeliveryHealth implements StartupListener {
     /** The readiness checks, to bind in the Camel registry where Camel's health check registry finds them. */
     public List<HealthCheck> checks() {
         List<HealthCheck> checks = new ArrayList<>();
-        streams.values().forEach(s -> checks.add(new ReadinessCheck("pta-stream:" + s.stream(), clock, s::problem, s::details)));
+        streams.values().forEach(s -> checks.add(readiness(s)));
         sinks.forEach((name, s) -> checks.add(new ReadinessCheck("pta-sink:" + name, clock, s::problem, s::details)));
         return checks;
+    }
+
+    /** A stream polled from now on (a source Kamelet's instance in a host), with its own cron: its readiness check, to bind. */
+    public HealthCheck watch(String stream, CronExpression cron) {
+        StreamHealth health = new StreamHealth(stream, cron, policy.maxMissedPolls(), clock.instant());
+        streams.put(stream, health);
+        return readiness(health);
+    }
+
+    /** The streams watched. */
+    public java.util.Set<String> streams() {
+        return java.util.Set.copyOf(streams.keySet());
+    }
+
+    private ReadinessCheck readiness(StreamHealth s) {
+        return new ReadinessCheck("pta-stream:" + s.stream(), clock, s::problem, s::details);
     }
 
     public void pollStarted(String stream) {

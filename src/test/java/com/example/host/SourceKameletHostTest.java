@@ -45,20 +45,14 @@ class SourceKameletHostTest {
     void start() throws Exception {
         simulator = PtaSimulator.start(PtaSimulator.Options.defaults().withChangeInterval(Duration.ZERO));
         context = new DefaultCamelContext();
-        Properties p = new Properties();
-        p.setProperty("pta.base-url", simulator.baseUrl());
-        p.setProperty("pta.http.allow-plain-http", "true");
-        p.setProperty("pta.auth.username", simulator.options().username());
-        p.setProperty("pta.auth.password", simulator.options().password());
-        p.setProperty("pta.sink.rejected.directory", work.resolve("rejected").toString());
-        p.setProperty("pta.state.jdbc-url", "jdbc:h2:file:" + work.resolve("state/pta-router"));
-        p.setProperty("pta.delivery.dead-letter-directory", work.resolve("dead-letter").toString());
-        context.getPropertiesComponent().setLocation("classpath:application.properties");
-        context.getPropertiesComponent().setOverrideProperties(p);
+        // No pta.* property: the Kamelet's parameters are all the host gives.
         context.addRoutes(new RouteBuilder() {
             @Override
             public void configure() {
-                from("kamelet:pta-security-events-source/soc-feed?job=soc-feed&cron=0+0+0+1+1+?+2099")
+                from("kamelet:pta-security-events-source/soc-feed?job=soc-feed&cron=0+0+0+1+1+?+2099"
+                        + "&baseUrl=" + simulator.baseUrl() + "&allowPlainHttp=true"
+                        + "&username=" + simulator.options().username() + "&password=RAW(" + simulator.options().password() + ")"
+                        + "&dataDirectory=" + work.resolve("data"))
                         .routeId("soc-collector")
                         .to("mock:soc");
             }

@@ -18,6 +18,7 @@ import org.apache.camel.Processor;
 import org.apache.camel.RuntimeCamelException;
 import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheck;
+import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.model.ModelCamelContext;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.PropertiesComponent;
@@ -306,6 +307,9 @@ public final class PtaSources implements CamelContextAware, Processor {
             }
             if (other == null && enabled) {
                 HealthCheck readiness = watch.apply(stream, PtaRouterConfiguration.cron(settings, "pta." + stream + ".cron"));
+                // The health check registry may have taken the registry's checks already (an earlier Kamelet's route);
+                // it registers no check of an id it finds bound, so it is told first.
+                Optional.ofNullable(HealthCheckRegistry.get(context)).ifPresent(checks -> checks.register(readiness));
                 context.getRegistry().bind(readiness.getId(), readiness);
             }
             pollers.put(stream, other == null ? "the route of kamelet:" + kamelet : other);

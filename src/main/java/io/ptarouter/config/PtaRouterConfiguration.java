@@ -226,22 +226,27 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throws Exception {
         Registry registry = context.getRegistry();
         PollTracker polls = registry.lookupByNameAndType("ptaPolls", PollTracker.class);
-        registry.bind("ptaClaimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
-        registry.bind("ptaClaimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
-        registry.bind("ptaClaimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
-        registry.bind("ptaClaimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
-        registry.bind("ptaSyslogClaim", (Predicate) exchange -> polls.claim(exchange, SyslogBatches.SINK));
+        // Every sink's settings are checked; only the enabled sinks' beans are built (their routes' steps are disabled
+        // or their routes not made otherwise, routes/sinks.camel.yaml), so nothing starts that no route uses.
+        Map<String, String> claims = Map.of("file", "ptaClaimForFile", "jms", "ptaClaimForJms", "email", "ptaClaimForEmail",
+                "webhook", "ptaClaimForWebhook", SyslogBatches.SINK, "ptaSyslogClaim");
+        for (String sink : SINKS) {
+            if (sinkEnabled(settings, sink)) {
+                registry.bind(claims.get(sink), (Predicate) exchange -> polls.claim(exchange, sink));
+            }
+        }
         registry.bind("ptaKeepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("ptaDeliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
                 settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
 
         Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
-        settings.bool("pta.sink.file.enabled", true);
-        files.closeDirectory(eventDirectory);
-        registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
-                // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
-                Math.max(10_000, 4 * policy.checkpointEvents())));
+        if (sinkEnabled(settings, "file")) {
+            files.closeDirectory(eventDirectory);
+            registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
+                    // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
+                    Math.max(10_000, 4 * policy.checkpointEvents())));
+        }
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         configureJms(context, settings, files);
         configureEmail(context, settings);
@@ -482,10 +487,24 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 throw e;
             }
             LOG.warn("{}; ignored while pta.sink.jms.enabled=false", e.getMessage());
-            external = Optional.of("vm://0"); // never connected: the sink is off
+        }
+        if (!enabled) {
+            return;
+        }
+        Optional<jakarta.jms.ConnectionFactory> host = external.isPresent() ? Optional.empty() : hostConnectionFactory(context);
+        if (host.isPresent()) {
+            LOG.info("JMS sink and update requests: the host's ConnectionFactory, no broker or connection factory of pta-router's own");
+            JmsBatches batches = new JmsBatches(host.get(), queue, maxInFlight);
+            closeOnStop(context, batches::close);
+            context.getRegistry().bind("ptaJmsBatches", batches);
+            JmsComponent jms = context.getComponent("jms", JmsComponent.class);
+            if (jms.getConnectionFactory() == null) {
+                jms.setConnectionFactory(host.get());
+            }
+            return;
         }
         String brokerUrl = external.orElse("vm://0");
-        if (enabled && external.isEmpty()) {
+        if (external.isEmpty()) {
             Path journal = Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis"));
             files.prepareDirectory(journal); // Artemis creates its folders inside it with the umask's mode
             EmbeddedBroker broker = new EmbeddedBroker(journal, settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535), queue);
@@ -512,6 +531,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);
         }
+    }
+
+    /** The host's JMS ConnectionFactory when its registry holds exactly one (a Spring Boot host's, say). */
+    private static Optional<jakarta.jms.ConnectionFactory> hostConnectionFactory(CamelContext context) {
+        java.util.Set<jakarta.jms.ConnectionFactory> hosts = context.getRegistry().findByType(jakarta.jms.ConnectionFactory.class);
+        return hosts.size() == 1 ? Optional.of(hosts.iterator().next()) : Optional.empty();
     }
 
     /** Artemis' own parser fails a mistyped scheme with a bare NullPointerException ("Schema tpc not found"). */
@@ -572,6 +597,13 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             sender.setPassword(settings.secret("pta.sink.email.password"));
         }
         sender.setJavaMailProperties(mail);
+        List<String> to = settings.list("pta.sink.email.to");
+        if (!enabled) {
+            return;
+        }
+        if (to.isEmpty()) {
+            throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
+        }
         closeOnStop(context, sender);
         registry.bind("ptaMailSender", sender);
         ProducerTemplate producer = context.createProducerTemplate();
@@ -580,11 +612,6 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("ptaEmailLanes", lanes);
-
-        List<String> to = settings.list("pta.sink.email.to");
-        if (enabled && to.isEmpty()) {
-            throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
-        }
         registry.bind("ptaEmailComposer", new EmailComposer(
                 settings.string("pta.sink.email.from", "pta-router@localhost"), to,
                 new MessageTemplate("pta.sink.email.subject",
@@ -625,13 +652,17 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             // A switched-off sink's settings are not fatal, as for the JMS broker URL: one warning.
             LOG.warn("{}; ignored while pta.sink.webhook.enabled=false", e.getMessage());
             uri = URI.create("http://localhost/");
-            // The webhook-post route's endpoint is created even when the sink is off: give it a URL it can read.
-            context.getPropertiesComponent().addOverrideProperty("pta.sink.webhook.url", uri.toString());
         }
         Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
         int concurrency = settings.integer("pta.sink.webhook.concurrency", 4, 1, 256);
+        boolean tlsVerify = settings.bool("pta.sink.webhook.tls-verify", true);
+        WebhookRequest request = new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
+                settings.secret("pta.sink.webhook.headers")));
+        if (!enabled) {
+            return;
+        }
         HttpTransport transport = new HttpTransport("the webhook at " + uri.getHost(), new TransportSettings(
-                new TrustSettings(settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
+                new TrustSettings(tlsVerify, "pta.sink.webhook.tls-verify",
                         Optional.empty(), "", Optional.empty(), "", ""),
                 Optional.empty(), Optional.empty(), "", timeout, timeout, Math.max(10, concurrency)));
         closeOnStop(context, transport);
@@ -643,9 +674,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer it uses
         context.getRegistry().bind("ptaWebhookLanes", lanes);
-        context.getRegistry().bind("ptaWebhookRequest",
-                new WebhookRequest(WebhookRequest.parseHeaders("pta.sink.webhook.headers",
-                        settings.secret("pta.sink.webhook.headers"))));
+        context.getRegistry().bind("ptaWebhookRequest", request);
     }
 
     /** The syslog sink: PTA's CEF records to a syslog receiver over TCP, TLS, UDP or RELP. */
@@ -678,6 +707,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.integer(prefix + "facility", 16, 0, 23), hostname,
                 positive(settings, prefix + "timeout", Duration.ofSeconds(10)), trust),
                 records, settings.integer(prefix + "max-in-flight", 500, 1, 100_000), clock);
+        if (!enabled) {
+            return;
+        }
         closeOnStop(context, batches);
         context.getRegistry().bind("ptaSyslogBatches", batches);
     }

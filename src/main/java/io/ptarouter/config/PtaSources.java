@@ -24,6 +24,10 @@ import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.spi.PropertiesComponent;
 import org.quartz.CronExpression;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.ptarouter.update.EventUpdates;
+
 /**
  * One instance of a source Kamelet (its template bean, kamelets/pta-*-source.kamelet.yaml): the Kamelet's
  * parameters, and, for the first instance in a CamelContext that pta-router's own configuration did not set
@@ -71,6 +75,12 @@ public final class PtaSources implements CamelContextAware, Processor {
     public void setStream(String stream) {
         this.stream = stream;
         this.kamelet = "pta-" + stream + "-source";
+    }
+
+    /** The update sink's instance: it polls no stream. */
+    public void setKamelet(String kamelet) {
+        this.kamelet = kamelet;
+        this.stream = null;
     }
 
     public void setCron(String cron) {
@@ -167,7 +177,16 @@ public final class PtaSources implements CamelContextAware, Processor {
                     instances = new PtaRouterConfiguration().configureSources(context, settings);
                     startSharedRoutesWithTheContext();
                 }
-                instances.add(kamelet, stream, enabled, settings, context);
+                if (stream != null) {
+                    instances.add(kamelet, stream, enabled, settings, context);
+                } else {
+                    if (given.containsKey("pta.base-url")) {
+                        instances.samePvwa(settings);
+                    }
+                    if (context.getRegistry().lookupByName("ptaEventUpdates") == null) {
+                        context.getRegistry().bind("ptaEventUpdates", new EventUpdates(new ObjectMapper()));
+                    }
+                }
             } catch (InvalidConfigurationException e) {
                 throw named(e);
             } catch (RuntimeException e) {
@@ -182,10 +201,12 @@ public final class PtaSources implements CamelContextAware, Processor {
     private Settings settings() {
         PropertiesComponent properties = context.getPropertiesComponent();
         Map<String, String> values = new LinkedHashMap<>(given);
-        if (cron != null && !cron.isBlank()) {
-            values.put("pta." + stream + ".cron", cron);
+        if (stream != null) {
+            if (cron != null && !cron.isBlank()) {
+                values.put("pta." + stream + ".cron", cron);
+            }
+            values.put("pta." + stream + ".enabled", Boolean.toString(enabled));
         }
-        values.put("pta." + stream + ".enabled", Boolean.toString(enabled));
         return new Settings(key -> values.containsKey(key) ? Optional.of(values.get(key)) : properties.resolveProperty(key));
     }
 
@@ -198,7 +219,9 @@ public final class PtaSources implements CamelContextAware, Processor {
         }
         String key = error.group(1);
         Map<String, String> settings = new LinkedHashMap<>(SETTINGS);
-        settings.put("cron", "pta." + stream + ".cron");
+        if (stream != null) {
+            settings.put("cron", "pta." + stream + ".cron");
+        }
         String parameter = settings.entrySet().stream()
                 .filter(p -> p.getValue().equals(key) && (given.containsKey(key) || p.getKey().equals("cron")))
                 .map(Map.Entry::getKey).findFirst().orElse(null);
@@ -293,13 +316,17 @@ public final class PtaSources implements CamelContextAware, Processor {
             pollers.put(stream, "");
         }
 
-        void add(String kamelet, String stream, boolean enabled, Settings settings, CamelContext context) {
+        void samePvwa(Settings settings) {
             String wanted = pvwa(settings);
             if (!wanted.equals(pvwa)) {
                 throw new InvalidConfigurationException("baseUrl", "this CamelContext's PTA session is for " + pvwa
                         + ", not " + wanted + ": pta-router keeps one PVWA session and delivery state per CamelContext; "
-                        + "poll a second PVWA from a CamelContext of its own");
+                        + "reach a second PVWA from a CamelContext of its own");
             }
+        }
+
+        void add(String kamelet, String stream, boolean enabled, Settings settings, CamelContext context) {
+            samePvwa(settings);
             String other = pollers.get(stream);
             if (other != null && !other.isEmpty()) {
                 throw new InvalidConfigurationException("kamelet:" + kamelet, "the " + stream + " stream is polled by "

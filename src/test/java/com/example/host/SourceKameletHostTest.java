@@ -239,4 +239,31 @@ class SourceKameletHostTest {
         assertThat(readiness.get("pta-stream:risk-events").getDetails()).containsEntry("cron", "0 0 0 1 1 ? 2098");
         assertThat(readiness.keySet()).filteredOn(id -> id.startsWith("pta-sink")).isEmpty();
     }
+
+    @Test
+    void theUpdateSinkAloneTakesThePvwaFromItsParameters() throws Exception {
+        context.close();
+        context = new DefaultCamelContext();
+        Properties hostProperties = new Properties();
+        hostProperties.setProperty("soc.pvwa.password", PASSWORD);
+        context.getPropertiesComponent().setInitialProperties(hostProperties);
+        context.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:soc-close").routeId("soc-close")
+                        .to("kamelet:pta-event-update-sink?baseUrl=" + simulator.baseUrl() + "&allowPlainHttp=true"
+                                + "&username=soc-reader&password=#property:soc.pvwa.password&dataDirectory=" + work.resolve("data"));
+            }
+        });
+        context.start();
+        String id = simulator.securityEventVersions().keySet().iterator().next();
+
+        Exchange answer = context.createProducerTemplate().request("direct:soc-close", e -> e.getMessage()
+                .setBody("{\"id\":\"" + id + "\",\"status\":\"CLOSED\",\"closeReason\":\"HANDLED\"}"));
+
+        assertThat(answer.getMessage().getHeader("ptaUpdateStatus", Integer.class)).isEqualTo(200);
+        assertThat(JSON.readTree(answer.getMessage().getBody(String.class)).toString()).contains("CLOSED");
+        assertThat(context.getRegistry().lookupByName("ptaJmsBatches")).isNull();
+        assertThat(log.text()).doesNotContain("S3cr3t");
+    }
 }

@@ -92,7 +92,8 @@ class EmbeddingTest {
     void theSourceKameletDeliversClassifiedEventsToTheEmbeddersOwnRoute() throws Exception {
         // A lambda, not a RouteBuilder class: Camel Main scans this package for those and would load it in the app's tests.
         RouteBuilder.addRoutes(context, routes -> routes
-                .from("kamelet:pta-security-events-source/my-pta-feed?job=my-pta-feed&cron=" + NEVER.replace(' ', '+'))
+                .from("kamelet:pta-security-events-source/my-pta-feed?job=my-pta-feed&cron=" + NEVER.replace(' ', '+')
+                        + "&baseUrl={{pta.base-url}}&allowPlainHttp=true")
                 .to("mock:soc-feed"));
         PollWatcher polls = PollWatcher.watch(context);
         context.start();

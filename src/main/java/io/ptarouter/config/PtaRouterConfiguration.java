@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -116,22 +117,26 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         Settings settings = Settings.of(context.getPropertiesComponent());
         FilePermissions files = filePermissions(settings);
         new DemoEnvironment().startIfEnabled(context, settings, files);
-        PollTracker.Policy policy = sources(context, settings, files);
+        PollTracker.Policy policy = sources(context, settings, files, true).policy();
         configureSinks(context, settings, files, policy);
     }
 
     /**
      * What the PTA source Kamelets need, and only that: the PVWA session, the delivery state, the poll
      * tracker, the queries and readers, the classifier and the rejected-events file, with the routes they
-     * call (kamelets/shared/). Run once per CamelContext: by {@link #configure}, or by the first source
-     * Kamelet a host loads ({@link PtaSources}): no broker, mail pool, webhook lane or demo is built.
+     * call (kamelets/shared/). Run once per CamelContext, by the first source Kamelet a host loads
+     * ({@link PtaSources}), with that instance's parameters over the pta.* settings: no broker, mail pool,
+     * webhook lane or demo is built, and readiness lists only the streams the instances poll.
      */
-    public void configureSources(CamelContext context) throws Exception {
-        Settings settings = Settings.of(context.getPropertiesComponent());
-        sources(context, settings, filePermissions(settings));
+    PtaSources.Instances configureSources(CamelContext context, Settings settings) throws Exception {
+        return sources(context, settings, filePermissions(settings), false).instances();
     }
 
-    private PollTracker.Policy sources(CamelContext context, Settings settings, FilePermissions files) throws Exception {
+    private record Sources(PollTracker.Policy policy, PtaSources.Instances instances) {
+    }
+
+    /** {@code app}: for the whole app (readiness for the streams and sinks its settings enable), else for a host. */
+    private Sources sources(CamelContext context, Settings settings, FilePermissions files, boolean app) throws Exception {
         Registry registry = context.getRegistry();
         String baseUrl = baseUrl(settings);
         HttpTransport ptaTransport = new HttpTransport("the PVWA at " + baseUrl, ptaTransportSettings(settings),
@@ -174,7 +179,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         registry.bind("ptaDeadLetters", deadLetters);
         PollTracker.Policy policy = deliveryPolicy(settings);
         SinkBreakers breakers = sinkBreakers(settings);
-        DeliveryHealth health = deliveryHealth(context, settings, breakers, store);
+        DeliveryHealth health = deliveryHealth(context, settings, breakers, store, app);
         PollTracker polls = new PollTracker(store, policy, deadLetters, breakers, health, clock);
         // Stopped after the routes and before the store, which was added first: not a bean of the routes,
         // which Camel would stop with them on the thread its shutdown timeout interrupts.
@@ -215,7 +220,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             PluginHelper.getRoutesLoader(context).loadRoutes(PluginHelper.getResourceLoader(context)
                     .resolveResource("classpath:kamelets/shared/" + shared + ".camel.yaml"));
         }
-        return policy;
+        PtaSources.Instances instances = new PtaSources.Instances(settings, health::watch);
+        if (app) {
+            health.streams().forEach(instances::polledByTheApp);
+        }
+        registry.bind(PtaSources.INSTANCES, instances);
+        return new Sources(policy, instances);
     }
 
     /** The app's router and sinks: what routes/dispatch.camel.yaml and routes/sinks.camel.yaml use. */
@@ -223,22 +233,27 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throws Exception {
         Registry registry = context.getRegistry();
         PollTracker polls = registry.lookupByNameAndType("ptaPolls", PollTracker.class);
-        registry.bind("ptaClaimForFile", (Predicate) exchange -> polls.claim(exchange, "file"));
-        registry.bind("ptaClaimForJms", (Predicate) exchange -> polls.claim(exchange, "jms"));
-        registry.bind("ptaClaimForEmail", (Predicate) exchange -> polls.claim(exchange, "email"));
-        registry.bind("ptaClaimForWebhook", (Predicate) exchange -> polls.claim(exchange, "webhook"));
-        registry.bind("ptaSyslogClaim", (Predicate) exchange -> polls.claim(exchange, SyslogBatches.SINK));
+        // Every sink's settings are checked; only the enabled sinks' beans are built (their routes' steps are disabled
+        // or their routes not made otherwise, routes/sinks.camel.yaml), so nothing starts that no route uses.
+        Map<String, String> claims = Map.of("file", "ptaClaimForFile", "jms", "ptaClaimForJms", "email", "ptaClaimForEmail",
+                "webhook", "ptaClaimForWebhook", SyslogBatches.SINK, "ptaSyslogClaim");
+        for (String sink : SINKS) {
+            if (sinkEnabled(settings, sink)) {
+                registry.bind(claims.get(sink), (Predicate) exchange -> polls.claim(exchange, sink));
+            }
+        }
         registry.bind("ptaKeepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("ptaDeliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
                 settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
 
         Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
-        settings.bool("pta.sink.file.enabled", true);
-        files.closeDirectory(eventDirectory);
-        registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
-                // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
-                Math.max(10_000, 4 * policy.checkpointEvents()), settings.bool("pta.cluster.enabled", false)));
+        if (sinkEnabled(settings, "file")) {
+            files.closeDirectory(eventDirectory);
+            registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
+                    // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
+                    Math.max(10_000, 4 * policy.checkpointEvents()), settings.bool("pta.cluster.enabled", false)));
+        }
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         OcsfRecords ocsf = new OcsfRecords(settings.string("pta.sink.syslog.pta-version", "13.0"), eventLink(settings));
         registry.bind("ptaFileBody", new SinkBody(SinkBody.Format.of(
@@ -409,18 +424,17 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
      * finds the checks in the registry, and the gauges are registered once Camel Main's meter registry is there.
      */
     private DeliveryHealth deliveryHealth(CamelContext context, Settings settings, SinkBreakers breakers,
-                                          Watermarks watermarks) throws Exception {
+                                          Watermarks watermarks, boolean app) throws Exception {
         Map<String, CronExpression> crons = new LinkedHashMap<>();
-        for (PtaStream stream : PtaStream.values()) {
+        Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
+        // In a host, each source Kamelet's instance adds its stream with its own cron, and there are no sinks.
+        for (PtaStream stream : app ? PtaStream.values() : new PtaStream[0]) {
             if (settings.bool("pta." + stream.id() + ".enabled", true)) {
                 crons.put(stream.id(), cron(settings, "pta." + stream.id() + ".cron"));
             }
         }
-        Map<String, CircuitBreaker> sinks = new LinkedHashMap<>();
-        Map<String, Boolean> sinksOnByDefault = Map.of("file", true, "jms", true, "email", false, "webhook", false,
-                "syslog", false);
-        for (String sink : List.of("file", "jms", "email", "webhook", "syslog")) {
-            if (settings.bool("pta.sink." + sink + ".enabled", sinksOnByDefault.get(sink))) {
+        for (String sink : app ? SINKS : List.<String>of()) {
+            if (sinkEnabled(settings, sink)) {
                 sinks.put(sink, breakers.of(sink));
             }
         }
@@ -485,10 +499,24 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 throw e;
             }
             LOG.warn("{}; ignored while pta.sink.jms.enabled=false", e.getMessage());
-            external = Optional.of("vm://0"); // never connected: the sink is off
+        }
+        if (!enabled) {
+            return;
+        }
+        Optional<jakarta.jms.ConnectionFactory> host = external.isPresent() ? Optional.empty() : hostConnectionFactory(context);
+        if (host.isPresent()) {
+            LOG.info("JMS sink and update requests: the host's ConnectionFactory, no broker or connection factory of pta-router's own");
+            JmsBatches batches = new JmsBatches(host.get(), queue, maxInFlight);
+            closeOnStop(context, batches::close);
+            context.getRegistry().bind("ptaJmsBatches", batches);
+            JmsComponent jms = context.getComponent("jms", JmsComponent.class);
+            if (jms.getConnectionFactory() == null) {
+                jms.setConnectionFactory(host.get());
+            }
+            return;
         }
         String brokerUrl = external.orElse("vm://0");
-        if (enabled && external.isEmpty()) {
+        if (external.isEmpty()) {
             Path journal = Path.of(settings.string("pta.sink.jms.embedded.data-directory", "data/artemis"));
             files.prepareDirectory(journal); // Artemis creates its folders inside it with the umask's mode
             EmbeddedBroker broker = new EmbeddedBroker(journal, settings.integer("pta.sink.jms.embedded.port", 0, 0, 65535), queue);
@@ -517,6 +545,12 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         if (jms.getConnectionFactory() == null) {
             jms.setConnectionFactory(pool);
         }
+    }
+
+    /** The host's JMS ConnectionFactory when its registry holds exactly one (a Spring Boot host's, say). */
+    private static Optional<jakarta.jms.ConnectionFactory> hostConnectionFactory(CamelContext context) {
+        java.util.Set<jakarta.jms.ConnectionFactory> hosts = context.getRegistry().findByType(jakarta.jms.ConnectionFactory.class);
+        return hosts.size() == 1 ? Optional.of(hosts.iterator().next()) : Optional.empty();
     }
 
     /** Artemis' own parser fails a mistyped scheme with a bare NullPointerException ("Schema tpc not found"). */
@@ -577,6 +611,16 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             sender.setPassword(settings.secret("pta.sink.email.password"));
         }
         sender.setJavaMailProperties(mail);
+        List<String> to = settings.list("pta.sink.email.to");
+        settings.duration("pta.sink.email.digest.max-wait", Duration.ofSeconds(10)); // read by the route; checked here
+        int digestAfter = settings.integer("pta.sink.email.digest.after", 20, 0, Integer.MAX_VALUE);
+        int digestMaxEvents = settings.integer("pta.sink.email.digest.max-events", 100, 1, 10_000);
+        if (!enabled) {
+            return;
+        }
+        if (to.isEmpty()) {
+            throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
+        }
         closeOnStop(context, sender);
         registry.bind("ptaMailSender", sender);
         ProducerTemplate producer = context.createProducerTemplate();
@@ -585,15 +629,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer and the connections it uses
         registry.bind("ptaEmailLanes", lanes);
-        settings.duration("pta.sink.email.digest.max-wait", Duration.ofSeconds(10)); // read by the route; checked here
-        registry.bind("ptaEmailDigests", new EmailDigests(settings.integer("pta.sink.email.digest.after", 20, 0, Integer.MAX_VALUE),
-                settings.integer("pta.sink.email.digest.max-events", 100, 1, 10_000), producer, "direct:pta-email-digest",
+        registry.bind("ptaEmailDigests", new EmailDigests(digestAfter, digestMaxEvents, producer, "direct:pta-email-digest",
                 smtpTimeout.multipliedBy(3)));
-
-        List<String> to = settings.list("pta.sink.email.to");
-        if (enabled && to.isEmpty()) {
-            throw new InvalidConfigurationException("pta.sink.email.to", "at least one recipient is required");
-        }
         registry.bind("ptaEmailComposer", new EmailComposer(
                 settings.string("pta.sink.email.from", "pta-router@localhost"), to,
                 new MessageTemplate("pta.sink.email.subject",
@@ -634,13 +671,20 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             // A switched-off sink's settings are not fatal, as for the JMS broker URL: one warning.
             LOG.warn("{}; ignored while pta.sink.webhook.enabled=false", e.getMessage());
             uri = URI.create("http://localhost/");
-            // The webhook-post route's endpoint is created even when the sink is off: give it a URL it can read.
-            context.getPropertiesComponent().addOverrideProperty("pta.sink.webhook.url", uri.toString());
         }
         Duration timeout = settings.duration("pta.sink.webhook.timeout", Duration.ofSeconds(10));
         int concurrency = settings.integer("pta.sink.webhook.concurrency", 4, 1, 256);
+        boolean tlsVerify = settings.bool("pta.sink.webhook.tls-verify", true);
+        Map<String, String> headers = WebhookRequest.parseHeaders("pta.sink.webhook.headers",
+                settings.secret("pta.sink.webhook.headers"));
+        SinkBody.Format format = SinkBody.Format.of(settings.oneOf("pta.sink.webhook.body-format", "envelope",
+                "envelope", "ocsf", "splunk-hec"));
+        Function<HttpTransport, SplunkHec> hecOver = format == SinkBody.Format.SPLUNK_HEC ? splunkHec(settings, enabled, uri) : null;
+        if (!enabled) {
+            return;
+        }
         HttpTransport transport = new HttpTransport("the webhook at " + uri.getHost(), new TransportSettings(
-                new TrustSettings(settings.bool("pta.sink.webhook.tls-verify", true), "pta.sink.webhook.tls-verify",
+                new TrustSettings(tlsVerify, "pta.sink.webhook.tls-verify",
                         Optional.empty(), "", Optional.empty(), "", ""),
                 Optional.empty(), Optional.empty(), "", timeout, timeout, Math.max(10, concurrency)));
         closeOnStop(context, transport);
@@ -652,11 +696,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         context.addService(producer, true);
         context.addService(lanes, true); // stopped before the producer it uses
         context.getRegistry().bind("ptaWebhookLanes", lanes);
-        Map<String, String> headers = WebhookRequest.parseHeaders("pta.sink.webhook.headers",
-                settings.secret("pta.sink.webhook.headers"));
-        SinkBody.Format format = SinkBody.Format.of(settings.oneOf("pta.sink.webhook.body-format", "envelope",
-                "envelope", "ocsf", "splunk-hec"));
-        SplunkHec hec = format == SinkBody.Format.SPLUNK_HEC ? splunkHec(settings, enabled, uri, transport) : null;
+        SplunkHec hec = hecOver == null ? null : hecOver.apply(transport);
         PollTracker polls = context.getRegistry().lookupByNameAndType("ptaPolls", PollTracker.class);
         if (hec != null) {
             headers.putAll(hec.headers());
@@ -671,7 +711,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     }
 
     /** The webhook sink as a Splunk HEC client: its token is required when the sink is on. */
-    private static SplunkHec splunkHec(Settings settings, boolean enabled, URI collector, HttpTransport transport) {
+    private static Function<HttpTransport, SplunkHec> splunkHec(Settings settings, boolean enabled, URI collector) {
         String prefix = "pta.sink.webhook.splunk-hec.";
         String token = settings.secret(prefix + "token");
         if (enabled && token.isBlank()) {
@@ -681,10 +721,11 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         if (token.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
             throw new InvalidConfigurationException(prefix + "token", "the token contains a space or a control character");
         }
-        return new SplunkHec(new SplunkHec.Settings(localHostName(), settings.string(prefix + "source", "pta-router"),
+        SplunkHec.Settings hec = new SplunkHec.Settings(localHostName(), settings.string(prefix + "source", "pta-router"),
                 settings.string(prefix + "sourcetype", "cyberark:pta:event"), settings.optional(prefix + "index").orElse(null),
                 settings.oneOf(prefix + "ack", "auto", "auto", "off").equals("auto"),
-                positive(settings, prefix + "ack-timeout", Duration.ofSeconds(60))), token, collector, transport::newClient);
+                positive(settings, prefix + "ack-timeout", Duration.ofSeconds(60)));
+        return transport -> new SplunkHec(hec, token, collector, transport::newClient);
     }
 
     /** The syslog sink: PTA's CEF records to a syslog receiver over TCP, TLS, UDP or RELP. */
@@ -716,6 +757,9 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 settings.integer(prefix + "facility", 16, 0, 23), hostname,
                 positive(settings, prefix + "timeout", Duration.ofSeconds(10)), trust),
                 records, settings.integer(prefix + "max-in-flight", 500, 1, 100_000), clock);
+        if (!enabled) {
+            return;
+        }
         closeOnStop(context, batches);
         context.getRegistry().bind("ptaSyslogBatches", batches);
     }
@@ -770,7 +814,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         return bytes;
     }
 
-    private static CronExpression cron(Settings settings, String key) {
+    /** The sinks, in the order the router hands an event to them. */
+    private static final List<String> SINKS = List.of("file", "jms", "email", "webhook", "syslog");
+
+    /** Whether a sink is switched on: the file and JMS sinks are by default. */
+    static boolean sinkEnabled(Settings settings, String sink) {
+        return settings.bool("pta.sink." + sink + ".enabled", sink.equals("file") || sink.equals("jms"));
+    }
+
+    static CronExpression cron(Settings settings, String key) {
         String cron = settings.required(key);
         try {
             return new CronExpression(cron);

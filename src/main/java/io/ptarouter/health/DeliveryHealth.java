@@ -47,6 +47,7 @@ public final class DeliveryHealth implements StartupListener {
     private final Clock clock;
     /** Several instances: when some instance last polled each stream successfully (none: this one alone counts). */
     private volatile Function<String, Optional<Instant>> elsewhere = stream -> Optional.empty();
+    private final Policy policy;
 
     /**
      * @param crons  the enabled streams and when each is polled
@@ -56,6 +57,7 @@ public final class DeliveryHealth implements StartupListener {
                           Watermarks watermarks, Clock clock) {
         this.watermarks = watermarks;
         this.clock = clock;
+        this.policy = policy;
         crons.forEach((stream, cron) -> streams.put(stream,
                 new StreamHealth(stream, cron, policy.maxMissedPolls(), clock.instant())));
         breakers.forEach((sink, breaker) -> sinks.put(sink,
@@ -66,10 +68,7 @@ public final class DeliveryHealth implements StartupListener {
     /** The readiness checks, to bind in the Camel registry where Camel's health check registry finds them. */
     public List<HealthCheck> checks() {
         List<HealthCheck> checks = new ArrayList<>();
-        streams.values().forEach(s -> checks.add(new ReadinessCheck("pta-stream:" + s.stream(), clock, now -> {
-            elsewhere.apply(s.stream()).ifPresent(s::succeededElsewhere);
-            return s.problem(now);
-        }, s::details)));
+        streams.values().forEach(s -> checks.add(readiness(s)));
         sinks.forEach((name, s) -> checks.add(new ReadinessCheck(name.equals(DESTINATION) ? "pta-destination" : "pta-sink:" + name,
                 clock, s::problem, s::details)));
         return checks;
@@ -78,6 +77,25 @@ public final class DeliveryHealth implements StartupListener {
     /** Several instances: a stream is judged by the last successful poll of any of them, which {@code lastSuccess} reads. */
     public void lastSuccessElsewhere(Function<String, Optional<Instant>> lastSuccess) {
         elsewhere = lastSuccess;
+    }
+
+    /** A stream polled from now on (a source Kamelet's instance in a host), with its own cron: its readiness check, to bind. */
+    public HealthCheck watch(String stream, CronExpression cron) {
+        StreamHealth health = new StreamHealth(stream, cron, policy.maxMissedPolls(), clock.instant());
+        streams.put(stream, health);
+        return readiness(health);
+    }
+
+    /** The streams watched. */
+    public java.util.Set<String> streams() {
+        return java.util.Set.copyOf(streams.keySet());
+    }
+
+    private ReadinessCheck readiness(StreamHealth s) {
+        return new ReadinessCheck("pta-stream:" + s.stream(), clock, now -> {
+            elsewhere.apply(s.stream()).ifPresent(s::succeededElsewhere);
+            return s.problem(now);
+        }, s::details);
     }
 
     public void pollStarted(String stream) {

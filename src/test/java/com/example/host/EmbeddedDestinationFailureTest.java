@@ -367,7 +367,8 @@ class EmbeddedDestinationFailureTest {
 
     /** The host route's start: the source Kamelet, its route named FEED, polled by the Quartz job FEED. */
     private String source() {
-        return "kamelet:" + kamelet + "/" + FEED + "?job=" + FEED + "&cron=" + NEVER.replace(' ', '+');
+        return "kamelet:" + kamelet + "/" + FEED + "?job=" + FEED + "&cron=" + NEVER.replace(' ', '+')
+                + "&baseUrl={{pta.base-url}}&allowPlainHttp=true"; // the account: the pta.auth.* properties
     }
 
     /** A new CamelContext on the same delivery state, with the host's destination as it is now. */

@@ -64,7 +64,10 @@ class SpringBootHostTest {
             return new RouteBuilder() {
                 @Override
                 public void configure() {
-                    from("kamelet:pta-security-events-source/soc-feed?job=soc-feed&cron=0+0+0+1+1+?+2099")
+                    // The host's own Spring properties, given to the Kamelet's parameters.
+                    from("kamelet:pta-security-events-source/soc-feed?job=soc-feed&cron=0+0+0+1+1+?+2099"
+                            + "&baseUrl={{soc.pvwa.url}}&allowPlainHttp=true&username={{soc.pvwa.user}}"
+                            + "&password=RAW({{soc.pvwa.password}})")
                             .routeId("soc-collector")
                             .to("mock:soc");
                 }
@@ -79,10 +82,9 @@ class SpringBootHostTest {
 
     @DynamicPropertySource
     static void pta(DynamicPropertyRegistry properties) {
-        properties.add("pta.base-url", SIMULATOR::baseUrl);
-        properties.add("pta.http.allow-plain-http", () -> "true");
-        properties.add("pta.auth.username", () -> SIMULATOR.options().username());
-        properties.add("pta.auth.password", () -> SIMULATOR.options().password());
+        properties.add("soc.pvwa.url", SIMULATOR::baseUrl);
+        properties.add("soc.pvwa.user", () -> SIMULATOR.options().username());
+        properties.add("soc.pvwa.password", () -> SIMULATOR.options().password());
         properties.add("pta.security-events.cron", () -> "0 0 0 1 1 ? 2099");
         properties.add("pta.risk-events.cron", () -> "0 0 0 1 1 ? 2099");
         properties.add("pta.sink.rejected.directory", () -> WORK.resolve("rejected").toString());

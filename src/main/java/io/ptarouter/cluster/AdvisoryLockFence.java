@@ -213,10 +213,15 @@ final class AdvisoryLockFence implements PollFence {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             heartbeat.cancel(false);
             polling.remove(stream);
-            // Ending the session releases the lock.
+            // Released before the session ends: the server ends a closed session after close() returns.
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SELECT pg_advisory_unlock_all()");
+            } catch (SQLException e) {
+                // the session is gone already, and its locks with it
+            }
             AdvisoryLockFence.close(connection);
         }
     }

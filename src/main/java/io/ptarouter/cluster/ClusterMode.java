@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -19,8 +20,6 @@ import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.MicrometerUtils;
 import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.health.HealthCheckRegistry;
-import org.apache.camel.health.HealthCheckResultBuilder;
-import org.apache.camel.impl.health.AbstractHealthCheck;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -29,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import io.ptarouter.config.InvalidConfigurationException;
 import io.ptarouter.config.Settings;
 import io.ptarouter.health.DeliveryHealth;
+import io.ptarouter.health.ReadinessCheck;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.PtaStream;
 import io.ptarouter.transport.HttpTransport;
@@ -94,7 +94,9 @@ public final class ClusterMode {
             // The PVWA's logs (and a test's simulator) tell the instances apart.
             transport.userAgent("pta-router (node " + nodeId + ")");
         }
-        context.getRegistry().bind("pta-cluster", new ClusterHealth(nodeId, fence));
+        // Readiness details only, never DOWN: this node, and per stream who polled it last and whether this node polls it now.
+        context.getRegistry().bind("pta-cluster", new ReadinessCheck("pta-cluster", Clock.systemUTC(), now -> Optional.empty(),
+                () -> clusterDetails(nodeId, fence)));
         context.addStartupListener(new StartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
@@ -124,6 +126,16 @@ public final class ClusterMode {
                 nodeId, checkin.toMillis(), fenceTimeout.toMillis());
     }
 
+    private static Map<String, Object> clusterDetails(String nodeId, AdvisoryLockFence fence) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("node", nodeId);
+        fence.lastPollers().forEach((stream, poller) -> {
+            poller.forEach((key, value) -> details.put(stream + "." + key, value.toString()));
+            details.put(stream + ".pollingHere", fence.polling(stream));
+        });
+        return details;
+    }
+
     /** pta.cluster.node-id, else host name and process id: unique among instances on one or several hosts. */
     static String nodeId(Settings settings) {
         return settings.optional("pta.cluster.node-id").orElseGet(() -> {
@@ -145,7 +157,7 @@ public final class ClusterMode {
         }
     }
 
-    /** Quartz's clustered JDBC store on the state's database (CAMEL-NOTES: "Several instances"). */
+    /** Quartz's clustered JDBC store on the state's database, one scheduler name and one context name on every instance. */
     static Map<String, String> quartzProperties(String url, Properties credentials, String nodeId, Duration checkin) {
         Map<String, String> quartz = new LinkedHashMap<>();
         quartz.put("org.quartz.scheduler.instanceName", "pta-router");
@@ -170,33 +182,5 @@ public final class ClusterMode {
             quartz.put("org.quartz.dataSource.pta.password", credentials.getProperty("password"));
         }
         return quartz;
-    }
-
-    /** Readiness details only (always UP): this node, and per stream who polled it last and whether this node polls it now. */
-    private static final class ClusterHealth extends AbstractHealthCheck {
-
-        private final String nodeId;
-        private final AdvisoryLockFence fence;
-
-        ClusterHealth(String nodeId, AdvisoryLockFence fence) {
-            super("pta", "pta-cluster");
-            this.nodeId = nodeId;
-            this.fence = fence;
-        }
-
-        @Override
-        public boolean isLiveness() {
-            return false;
-        }
-
-        @Override
-        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            builder.detail("node", nodeId);
-            fence.lastPollers().forEach((stream, poller) -> {
-                poller.forEach((key, value) -> builder.detail(stream + "." + key, value.toString()));
-                builder.detail(stream + ".pollingHere", fence.polling(stream));
-            });
-            builder.up();
-        }
     }
 }

@@ -15,13 +15,13 @@ import org.apache.camel.impl.health.AbstractHealthCheck;
  * the reason, but leaves liveness UP, since restarting the process would not bring the PVWA or the
  * sink back and an orchestrator would only restart it in a loop.
  */
-final class ReadinessCheck extends AbstractHealthCheck {
+public final class ReadinessCheck extends AbstractHealthCheck {
 
     private final Clock clock;
     private final Function<Instant, Optional<String>> problem;
     private final Supplier<Map<String, Object>> details;
 
-    ReadinessCheck(String id, Clock clock, Function<Instant, Optional<String>> problem, Supplier<Map<String, Object>> details) {
+    public ReadinessCheck(String id, Clock clock, Function<Instant, Optional<String>> problem, Supplier<Map<String, Object>> details) {
         super("pta", id);
         this.clock = clock;
         this.problem = problem;

@@ -266,6 +266,7 @@ class ClusterIT {
                 "-Dpta.sink.email.host=127.0.0.1",
                 "-Dpta.sink.email.port=" + mail.port(),
                 "-Dpta.sink.email.to=soc@cluster.test",
+                "-Dpta.sink.email.digest.after=1000000", // the tally counts one mail per version
                 "-Dpta.sink.webhook.enabled=true",
                 "-Dpta.sink.webhook.url=" + webhook.url(),
                 "-Dpta.state.jdbc-url=" + server + (server.contains("?") ? "&" : "?") + "currentSchema=" + schema,

@@ -256,10 +256,14 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         }
         settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
         OcsfRecords ocsf = new OcsfRecords(settings.string("pta.sink.syslog.pta-version", "13.0"), eventLink(settings));
-        registry.bind("ptaFileBody", new SinkBody(SinkBody.Format.of(
-                settings.oneOf("pta.sink.file.body-format", "envelope", "envelope", "ocsf")), ocsf, null));
-        registry.bind("ptaJmsBody", new SinkBody(SinkBody.Format.of(
-                settings.oneOf("pta.sink.jms.body-format", "envelope", "envelope", "ocsf")), ocsf, null));
+        SinkBody.Format fileBody = SinkBody.Format.of(settings.oneOf("pta.sink.file.body-format", "envelope", "envelope", "ocsf"));
+        SinkBody.Format jmsBody = SinkBody.Format.of(settings.oneOf("pta.sink.jms.body-format", "envelope", "envelope", "ocsf"));
+        if (sinkEnabled(settings, "file")) {
+            registry.bind("ptaFileBody", new SinkBody(fileBody, ocsf, null));
+        }
+        if (sinkEnabled(settings, "jms")) {
+            registry.bind("ptaJmsBody", new SinkBody(jmsBody, ocsf, null));
+        }
         configureJms(context, settings, files);
         configureEmail(context, settings);
         configureWebhook(context, settings, ocsf);
@@ -492,6 +496,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         String queue = settings.required("pta.sink.jms.queue");
         int maxInFlight = settings.integer("pta.sink.jms.max-in-flight", 1000, 1, 100_000);
         Optional<String> external = settings.optional("pta.sink.jms.broker-url");
+        JmsBatches.MessageType messageType = JmsBatches.MessageType.valueOf(
+                settings.oneOf("pta.sink.jms.message-type", "text", "text", "bytes").toUpperCase(Locale.ROOT));
         try {
             external.ifPresent(PtaRouterConfiguration::checkBrokerUrl);
         } catch (InvalidConfigurationException e) {
@@ -506,7 +512,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         Optional<jakarta.jms.ConnectionFactory> host = external.isPresent() ? Optional.empty() : hostConnectionFactory(context);
         if (host.isPresent()) {
             LOG.info("JMS sink and update requests: the host's ConnectionFactory, no broker or connection factory of pta-router's own");
-            JmsBatches batches = new JmsBatches(host.get(), queue, maxInFlight);
+            JmsBatches batches = new JmsBatches(host.get(), queue, maxInFlight, messageType);
             closeOnStop(context, batches::close);
             context.getRegistry().bind("ptaJmsBatches", batches);
             JmsComponent jms = context.getComponent("jms", JmsComponent.class);
@@ -535,8 +541,6 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         // How long a commit (the broker journalling a transaction) may take before it counts as failed.
         artemis.setCallTimeout(settings.duration("pta.sink.jms.timeout", Duration.ofSeconds(60)).toMillis());
         // The sink keeps one connection of its own and watches it, so that a broken one fails the open transaction at once.
-        JmsBatches.MessageType messageType = JmsBatches.MessageType.valueOf(
-                settings.oneOf("pta.sink.jms.message-type", "text", "text", "bytes").toUpperCase(Locale.ROOT));
         JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight, messageType);
         closeOnStop(context, artemis::close, pool::stop, batches::close);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);

@@ -150,7 +150,8 @@ class SourceKameletHostTest {
         Map<String, HealthCheck.Result> readiness = HealthCheckHelper.invokeReadiness(context, "full").stream()
                 .collect(Collectors.toMap(r -> r.getCheck().getId(), r -> r));
         assertThat(readiness.keySet()).filteredOn(id -> id.startsWith("pta-"))
-                .as("the stream this host polls, no other stream, no sink").containsExactly("pta-stream:security-events");
+                .as("the stream this host polls, no other stream, no sink; what the host's route owes")
+                .containsExactly("pta-stream:security-events", "pta-destination");
         HealthCheck.Result stream = readiness.get("pta-stream:security-events");
         assertThat(stream.getState()).isEqualTo(HealthCheck.State.UP);
         assertThat(stream.getDetails()).containsEntry("cron", NEVER.replace('+', ' '));

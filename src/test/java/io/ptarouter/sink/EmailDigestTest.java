@@ -28,8 +28,8 @@ class EmailDigestTest extends RouterTestSupport {
     private static final String STREAM = "security-events";
     private static final int AFTER = 20;
     private static final int MAX_EVENTS = 100;
-    private static final Pattern SINGLE_ID = Pattern.compile("(?m)^Event id:\\s*(\\S+)\\s*$");
-    private static final Pattern DIGEST_ID = Pattern.compile("(?m)  id (\\S+)$");
+    static final Pattern SINGLE_ID = Pattern.compile("(?m)^Event id:\\s*(\\S+)\\s*$");
+    static final Pattern DIGEST_ID = Pattern.compile("(?m)  id (\\S+)$");
 
     @Override
     protected Map<String, String> settings() {
@@ -105,7 +105,7 @@ class EmailDigestTest extends RouterTestSupport {
         assertThat(plainText(digest)).contains(Events.id(AFTER + 1));
     }
 
-    private static String subject(MimeMessage mail) {
+    static String subject(MimeMessage mail) {
         try {
             return mail.getSubject();
         } catch (jakarta.mail.MessagingException e) {
@@ -122,7 +122,7 @@ class EmailDigestTest extends RouterTestSupport {
         return keys;
     }
 
-    private static List<String> all(Pattern pattern, String text) {
+    static List<String> all(Pattern pattern, String text) {
         List<String> found = new ArrayList<>();
         Matcher m = pattern.matcher(text);
         while (m.find()) {
@@ -131,7 +131,7 @@ class EmailDigestTest extends RouterTestSupport {
         return found;
     }
 
-    private static String plainText(Part part) throws Exception {
+    static String plainText(Part part) throws Exception {
         return part(part, "text/plain");
     }
 

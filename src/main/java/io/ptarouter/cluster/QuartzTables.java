@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -31,7 +33,11 @@ final class QuartzTables {
         try (Statement statement = connection.createStatement()) {
             statement.execute(SCHEMA_LOCK);
             for (String ddl : statements()) {
-                statement.execute(ddl);
+                // Only what is missing: CREATE INDEX IF NOT EXISTS takes a ShareLock on its table before it looks, which
+                // deadlocks with the instances already running Quartz on these tables.
+                if (!exists(connection, relation(ddl))) {
+                    statement.execute(ddl);
+                }
             }
             statement.execute(AdvisoryLockFence.POLLER_TABLE);
             connection.commit();
@@ -40,6 +46,21 @@ final class QuartzTables {
             throw e;
         } finally {
             connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** The table or index a statement of {@link #statements()} creates. */
+    static String relation(String ddl) {
+        String rest = ddl.substring(ddl.indexOf("IF NOT EXISTS ") + "IF NOT EXISTS ".length()).trim();
+        return rest.split("[\\s(]", 2)[0].toLowerCase(Locale.ROOT); // unquoted in the script: PostgreSQL folds it
+    }
+
+    private static boolean exists(Connection connection, String relation) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            query.setString(1, relation);
+            try (ResultSet result = query.executeQuery()) {
+                return result.next() && result.getBoolean(1);
+            }
         }
     }
 

@@ -35,6 +35,29 @@ class QuartzTablesTest {
     }
 
     @Test
+    void anInstanceStartingWhileAnotherWritesQuartzsTablesNeitherWaitsForItNorDeadlocks() throws Exception {
+        try (SharedPostgres postgres = new SharedPostgres(); Connection running = postgres.connect();
+                Connection starting = postgres.connect()) {
+            QuartzTables.create(running);
+            // A running instance inside one of Quartz's transactions: row locks on the tables the script indexes.
+            running.setAutoCommit(false);
+            running.createStatement().execute("LOCK TABLE qrtz_triggers, qrtz_fired_triggers, qrtz_job_details IN ROW EXCLUSIVE MODE");
+            starting.createStatement().execute("SET lock_timeout = '2s'");
+
+            QuartzTables.create(starting); // CREATE INDEX IF NOT EXISTS alone would wait for a ShareLock, here fail
+
+            running.rollback();
+        }
+    }
+
+    @Test
+    void eachStatementNamesTheRelationItCreates() throws Exception {
+        assertThat(QuartzTables.statements()).extracting(QuartzTables::relation)
+                .contains("qrtz_job_details", "qrtz_triggers", "idx_qrtz_t_next_fire_time")
+                .allMatch(name -> name.matches("[a-z_]+"));
+    }
+
+    @Test
     void theScriptsDropsAndCommitAreLeftOut() throws Exception {
         assertThat(QuartzTables.statements()).hasSize(31)
                 .allMatch(sql -> sql.startsWith("CREATE TABLE IF NOT EXISTS ") || sql.startsWith("CREATE INDEX IF NOT EXISTS "));

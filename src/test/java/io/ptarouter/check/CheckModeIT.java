@@ -165,8 +165,11 @@ class CheckModeIT {
         int simulatorPort = freePort();
         int smtpPort = freePort();
         int webhookPort = freePort();
+        int syslogPort = freePort();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dcamel.main.profile=demo",
+                "-Dpta.demo.syslog-port=" + syslogPort,
+                "-Dpta.sink.syslog.port=" + syslogPort,
                 "-Dpta.demo.simulator-port=" + simulatorPort,
                 "-Dpta.base-url=http://127.0.0.1:" + simulatorPort,
                 "-Dpta.demo.smtp-port=" + smtpPort,
@@ -179,7 +182,7 @@ class CheckModeIT {
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.lines().keySet()).containsExactly("settings", "pvwa logon", "pta security-events",
-                "pta risk-events", "pvwa logoff", "state", "file", "jms", "smtp", "webhook");
+                "pta risk-events", "pvwa logoff", "state", "file", "jms", "smtp", "webhook", "syslog");
         assertThat(run.lines().get("settings")).contains("profile demo");
         assertThat(run.lines().get("jms")).contains("the embedded broker");
         assertThat(run.output()).doesNotContain("demo-password");

@@ -94,7 +94,9 @@ class AdvisoryLockFenceTest {
         try (Connection connection = postgres.connect(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_locks"
                      + " WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                     + " AND classid = " + 0x50544152)) {
+                     + " AND classid = " + 0x50544152
+                     // this test's stream in this test's schema only, not the locks of other tests or instances
+                     + " AND objid::bigint = (hashtext(current_schema() || '/" + STREAM + "')::bigint & 4294967295)")) {
             int ended = 0;
             while (rows.next()) {
                 ended++;

@@ -93,7 +93,7 @@ public final class EmbeddedBroker extends ServiceSupport {
         String journal = journalType() == JournalType.ASYNCIO ? "ASYNCIO (libaio)"
                 : libaio ? "NIO (the data folder does not support direct I/O)"
                 : "NIO (for ASYNCIO, install libaio and start Java with -Djava.library.path=<a folder holding"
-                  + " libartemis-native-64.so>, see README)";
+                  + " libartemis-native-64.so>, see docs/operations.md)";
         LOG.info("embedded Artemis broker started (data in {}{}), journal {}", dataDirectory,
                 tcpPort > 0 ? ", clients at tcp://127.0.0.1:" + tcpPort : "", journal);
     }

@@ -450,6 +450,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             context.getRegistry().bind(check.getId(), check);
         }
         context.addStartupListener(health);
+        context.addLifecycleStrategy(new io.ptarouter.health.PerEventRoutes());
         return health;
     }
 

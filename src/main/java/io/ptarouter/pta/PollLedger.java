@@ -298,13 +298,15 @@ public final class PollLedger {
         unrecorded.clear();
         seenAgain.clear();
         List<Delivery> deliveries = new ArrayList<>(carried);
+        Map<String, SinkCounts> bySink = new HashMap<>();
         int owed = 0;
         for (Map.Entry<String, Entry> e : open.entrySet()) {
             String key = e.getKey();
             Entry entry = e.getValue();
             boolean done = true;
-            for (Outcome outcome : entry.outcomes.values()) {
-                done &= outcome == Outcome.DELIVERED || outcome == Outcome.PARKED;
+            for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
+                done &= outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED;
+                bySink.computeIfAbsent(outcome.getKey(), sink -> new SinkCounts()).add(outcome.getValue());
             }
             if (done) {
                 // One row says it for every sink: a version that is done is skipped before any sink is asked.
@@ -361,7 +363,7 @@ public final class PollLedger {
             recent.putIfAbsent(key, NOWHERE);
         }
         open.clear();
-        return new Settled(toPark.size(), owed, watermark);
+        return new Settled(toPark.size(), owed, watermark, bySink);
     }
 
     private void forget(String key, Set<String> sinks) {
@@ -444,7 +446,28 @@ public final class PollLedger {
         return before == null ? null : before.sinks();
     }
 
-    record Settled(int parked, int owed, OptionalLong watermark) {
+    /**
+     * What a checkpoint settled; {@code bySink}: per sink (and the destination), what became of the versions it was
+     * given since the last checkpoint, each counted once.
+     */
+    record Settled(int parked, int owed, OptionalLong watermark, Map<String, SinkCounts> bySink) {
+    }
+
+    /** One sink's versions at a checkpoint: delivered, parked, and the rest (failed, or not done yet), owed. */
+    static final class SinkCounts {
+        long delivered;
+        long parked;
+        long owed;
+
+        void add(Outcome outcome) {
+            if (outcome == Outcome.DELIVERED) {
+                delivered++;
+            } else if (outcome == Outcome.PARKED) {
+                parked++;
+            } else {
+                owed++;
+            }
+        }
     }
 
     private static final class Entry {

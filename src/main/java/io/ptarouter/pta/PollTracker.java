@@ -105,6 +105,17 @@ public final class PollTracker {
         this.fence = fence;
     }
 
+    /** How many events the stream's poll in flight has read so far; 0 when none runs. Safe from any thread. */
+    public long readInFlight(String stream) {
+        long read = 0;
+        for (Poll poll : inFlight) {
+            if (poll.stream().id().equals(stream)) {
+                read += poll.received();
+            }
+        }
+        return read;
+    }
+
     public static Poll poll(Exchange exchange) {
         Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
         if (poll == null) {
@@ -129,6 +140,7 @@ public final class PollTracker {
         inFlight.add(poll);
         leases.put(poll, lease.get());
         exchange.setProperty(Poll.PROPERTY, poll);
+        meters(exchange);
         health.pollStarted(pta.id());
         warnIfStillRunningWhenNextDue(exchange, poll);
     }
@@ -285,6 +297,7 @@ public final class PollTracker {
         PollLedger.Settled settled = poll.ledger().checkpoint(newestEventTime,
                 now.minus(policy.parkAfter()).toEpochMilli(), deadLetters, now, inBackground);
         poll.checkpointed(settled.parked(), settled.owed());
+        countDeliveries(poll.stream().id(), settled);
         return settled;
     }
 
@@ -464,6 +477,28 @@ public final class PollTracker {
             LOG.error("{} poll abandoned at shutdown: recording what was delivered failed: {}; the next run may "
                       + "deliver some events again", poll.stream().id(), e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code pta_sink_deliveries_total{stream,sink,outcome}}: per sink (and the source's destination), the versions
+     * it was given, counted once each at the checkpoint that settled them: delivered, parked, or failed (owed to a
+     * later poll). Counted per checkpoint, not per event, so the per-event path does not pay for it.
+     */
+    private void countDeliveries(String stream, PollLedger.Settled settled) {
+        Optional<MeterRegistry> registry = meters;
+        if (registry == null || registry.isEmpty()) {
+            return;
+        }
+        settled.bySink().forEach((sink, counts) -> {
+            countDelivery(registry.get(), stream, sink, "delivered", counts.delivered);
+            countDelivery(registry.get(), stream, sink, "parked", counts.parked);
+            countDelivery(registry.get(), stream, sink, "failed", counts.owed);
+        });
+    }
+
+    private static void countDelivery(MeterRegistry registry, String stream, String sink, String outcome, long amount) {
+        Counter.builder("pta.sink.deliveries").tag("stream", stream).tag("sink", sink).tag("outcome", outcome)
+                .register(registry).increment(amount);
     }
 
     private Optional<MeterRegistry> meters(Exchange exchange) {

@@ -185,6 +185,26 @@ class ReadinessTest extends CamelMainTestSupport {
     }
 
     @Test
+    void metricsCountEachSinksDeliveriesAndTimeTheCallsButNotTheRoutesEveryEventPasses() throws Exception {
+        WEBHOOK.stubFor(post(urlPathEqualTo("/hooks/pta")).willReturn(ok()));
+        await("a successful poll").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(deliveries("file", "delivered")).isEqualTo(1);
+            assertThat(deliveries("webhook", "delivered")).isEqualTo(1);
+        });
+        // The one event, delivered once: later polls read it again, and every sink already has it.
+        assertThat(deliveries("(destination)", "delivered"))
+                .isEqualTo(1);
+        assertThat(deliveries("file", "failed")).isZero();
+        String metrics = metrics();
+        assertThat(metrics).as("the webhook calls, once per call").contains("routeId=\"pta-webhook-post\"")
+                .as("the polls").contains("pta_polls_total{result=\"ok\",stream=\"security-events\"}");
+        for (String perEvent : List.of("pta-poll-security-events", "pta-dispatch", "pta-sink-file", "pta-sink-webhook",
+                "pta-accept-event")) {
+            assertThat(metrics).as("a route every event passes").doesNotContain("routeId=\"" + perEvent + "\"");
+        }
+    }
+
+    @Test
     void aPollThatHangsMakesTheStreamNotReadyUntilOneCompletes() throws Exception {
         WEBHOOK.stubFor(post(urlPathEqualTo("/hooks/pta")).willReturn(ok()));
         stubEvents(eventsAnswer().withFixedDelay(8000));
@@ -279,6 +299,18 @@ class ReadinessTest extends CamelMainTestSupport {
         }
         assertThat(values).as("%s{%s=\"%s\"} in /observe/metrics", name, tag, value).hasSize(1);
         return Double.parseDouble(values.get(0));
+    }
+
+    /** pta_sink_deliveries_total of one sink and outcome, as Prometheus reads it (0 when not counted yet). */
+    private double deliveries(String sink, String outcome) throws IOException, InterruptedException {
+        double sum = 0;
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith("pta_sink_deliveries_total{") && line.contains("sink=\"" + sink + "\"")
+                && line.contains("outcome=\"" + outcome + "\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
     }
 
     private static int freePort() {

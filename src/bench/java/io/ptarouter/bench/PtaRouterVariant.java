@@ -1,6 +1,9 @@
 package io.ptarouter.bench;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.ptarouter.config.PtaRouterConfiguration;
+import io.ptarouter.pta.PollTracker;
 import java.io.Reader;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -17,6 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
+import org.apache.camel.Route;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.MicrometerUtils;
+import org.apache.camel.support.RoutePolicySupport;
 import org.apache.camel.component.quartz.QuartzComponent;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.DefaultConfigurationConfigurer;
@@ -95,22 +102,37 @@ final class PtaRouterVariant implements Variant {
                     .forEach(f -> routes.add(PluginHelper.getResourceLoader(context).resolveResource("file:" + f)));
         }
         PluginHelper.getRoutesLoader(context).loadRoutes(routes);
-        Deliveries deliveries = new Deliveries(target.events() * 9L / 10);
-        context.getManagementStrategy().addEventNotifier(deliveries);
+        PollEnd end = new PollEnd();
+        // Only the poll's own route: a notifier of exchange events would be called for every event's every hop.
+        context.addRoutePolicyFactory((camel, routeId, route) -> POLL_ROUTE.equals(routeId) ? end : null);
+        ExchangesCreated created = new ExchangesCreated();
+        if (COUNT_EXCHANGES) {
+            context.getManagementStrategy().addEventNotifier(created);
+        }
         try {
             context.start();
+            PollTracker polls = context.getRegistry().lookupByNameAndType("ptaPolls", PollTracker.class);
+            LiveHeapProbe probe = new LiveHeapProbe(polls, target.events() * 9L / 10);
             JobKey job = JobKey.jobKey("security-events", "pta");
             long start = System.nanoTime();
             long cpu = Variant.cpuNanos();
+            probe.start();
             context.getComponent("quartz", QuartzComponent.class).getScheduler().triggerJob(job);
-            if (!deliveries.pollDone.await(2, TimeUnit.HOURS)) {
+            if (!end.done.await(2, TimeUnit.HOURS)) {
                 throw new IllegalStateException("the poll did not end within 2 hours");
             }
+            probe.interrupt();
+            probe.join();
             // Sinks that batch (file) or send asynchronously (JMS, webhook) finish their deliveries before the poll
             // ends (fsync, acknowledgements, awaited calls), so the poll's end is the last delivery.
             // The full collection of the live-heap probe is not counted in the poll's time.
-            long nanos = deliveries.pollEnd - start - deliveries.probeNanos;
-            cpu = deliveries.pollEndCpu - cpu - deliveries.probeCpuNanos;
+            long nanos = end.nanos - start - probe.nanos;
+            cpu = end.cpuNanos - cpu - probe.cpuNanos;
+            MeterRegistry meters = MicrometerUtils.getMeterRegistryFromCamelRegistry(context.getRegistry(),
+                    MicrometerConstants.METRICS_REGISTRY_NAME);
+            long events = sum(meters, "pta.events", "outcome", "new") + sum(meters, "pta.events", "outcome", "duplicate")
+                          + sum(meters, "pta.events", "outcome", "dropped") + sum(meters, "pta.events", "outcome", "rejected");
+            long failed = deliveries(meters, null, "failed") + deliveries(meters, null, "parked");
             Map<String, Long> peer = target.peerCounts();
             long fileLines = 0;
             if (Files.isDirectory(work.resolve("events"))) {
@@ -125,9 +147,9 @@ final class PtaRouterVariant implements Variant {
                 case "email" -> peer.get("smtp");
                 case "syslog" -> peer.get("syslog");
                 case "file" -> fileLines;
-                default -> deliveries.count(measured);
+                default -> deliveries(meters, measured, "delivered");
             };
-            StringBuilder note = new StringBuilder("events " + deliveries.events.get() + ";");
+            StringBuilder note = new StringBuilder("events " + events + ";");
             for (String sink : List.of("file", "jms", "webhook", "email", "syslog")) {
                 if (sinks.contains(sink)) {
                     long count = switch (sink) {
@@ -135,23 +157,23 @@ final class PtaRouterVariant implements Variant {
                         case "webhook" -> peer.get("webhook");
                         case "email" -> peer.get("smtp");
                         case "syslog" -> peer.get("syslog");
-                        default -> deliveries.count(sink);
+                        default -> deliveries(meters, sink, "delivered");
                     };
                     note.append(' ').append(sink).append(' ').append(count).append(',');
                 }
             }
-            note.append(" failed deliveries ").append(deliveries.failed.get());
+            note.append(" failed deliveries ").append(failed);
             if (COUNT_EXCHANGES) {
                 note.append(Benchmark.fmt(", exchanges created per event %.2f",
-                        deliveries.created.get() / (double) Math.max(1, deliveries.events.get())));
+                        created.count.get() / (double) Math.max(1, events)));
             }
-            if (deliveries.liveHeap > 0) {
-                note.append(", live heap at 90% of the events ").append(deliveries.liveHeap >> 20).append(" MB");
+            if (probe.liveHeap > 0) {
+                note.append(", live heap at 90% of the events ").append(probe.liveHeap >> 20).append(" MB");
             }
             if (peer.get("repeated") > 0) {
                 note.append(", repeated webhook ids ").append(peer.get("repeated"));
             }
-            return new Outcome(delivered, deliveries.events.get(), nanos, cpu, note.toString());
+            return new Outcome(delivered, events, nanos, cpu, note.toString());
         } finally {
             context.close();
         }
@@ -201,88 +223,88 @@ final class PtaRouterVariant implements Variant {
     }
 
     /** Counts events handed to each sink route, the events read, and the end of the poll's own exchange. */
-    private static final class Deliveries extends EventNotifierSupport {
-        final Map<String, AtomicLong> sent = Map.of("file", new AtomicLong(), "jms", new AtomicLong(),
-                "webhook", new AtomicLong(), "email", new AtomicLong(), "syslog", new AtomicLong());
-        final AtomicLong failed = new AtomicLong();
-        final AtomicLong created = new AtomicLong();
-        final AtomicLong events = new AtomicLong();
-        final CountDownLatch pollDone = new CountDownLatch(1);
-        volatile long pollEnd;
-        volatile long pollEndCpu;
-        /** After this many events read, one full collection measures the live heap while the poll is under way. */
-        private final long probeAt;
-        volatile long liveHeap;
-        volatile long probeNanos;
-        volatile long probeCpuNanos;
+    /** pta-router's own count: a sink's versions by outcome ({@code pta_sink_deliveries_total}), every sink when null. */
+    private static long deliveries(MeterRegistry meters, String sink, String outcome) {
+        return (long) meters.find("pta.sink.deliveries").tag("outcome", outcome).counters().stream()
+                .filter(c -> sink == null ? !c.getId().getTag("sink").startsWith("(") : sink.equals(c.getId().getTag("sink")))
+                .mapToDouble(Counter::count).sum();
+    }
 
-        Deliveries(long probeAt) {
-            this.probeAt = probeAt;
-            setIgnoreCamelContextEvents(true);
-            setIgnoreRouteEvents(true);
-            setIgnoreServiceEvents(true);
-            setIgnoreStepEvents(true);
-            setIgnoreExchangeCreatedEvent(!COUNT_EXCHANGES);
-            setIgnoreExchangeRedeliveryEvents(true);
-            setIgnoreExchangeAsyncProcessingStartedEvents(true);
+    private static long sum(MeterRegistry meters, String name, String tag, String value) {
+        return (long) meters.find(name).tag(tag, value).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
+    /** The poll's end: its exchange done, every delivery included (the poll's last checkpoint). */
+    private static final class PollEnd extends RoutePolicySupport {
+        final CountDownLatch done = new CountDownLatch(1);
+        volatile long nanos;
+        volatile long cpuNanos;
+
+        @Override
+        public void onExchangeDone(Route route, Exchange exchange) {
+            nanos = System.nanoTime();
+            cpuNanos = Variant.cpuNanos();
+            done.countDown();
+        }
+    }
+
+    /**
+     * The heap that is really live mid-poll: "heap after GC" of young collections also counts old garbage that G1
+     * has not collected yet, so it cannot tell a leak from a lazy old generation; a full collection can. Taken once,
+     * when the poll has read 90% of the events; the collection stops the poll too, and its time is not counted.
+     */
+    private static final class LiveHeapProbe extends Thread {
+        private final PollTracker polls;
+        private final long at;
+        volatile long liveHeap;
+        volatile long nanos;
+        volatile long cpuNanos;
+
+        LiveHeapProbe(PollTracker polls, long at) {
+            super("heap-probe");
+            setDaemon(true);
+            this.polls = polls;
+            this.at = at;
         }
 
-        /**
-         * The heap that is really live mid-poll: "heap after GC" of young collections also counts old garbage that G1
-         * has not collected yet, so it cannot tell a leak from a lazy old generation; a full collection can.
-         */
-        private void probeLiveHeap() {
+        @Override
+        public void run() {
+            try {
+                while (polls.readInFlight("security-events") < at) {
+                    Thread.sleep(2); // a sampling period, not a synchronisation: the poll does not wait for it
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
             long begin = System.nanoTime();
             long cpu = Variant.cpuNanos();
             System.gc();
             liveHeap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            probeNanos = System.nanoTime() - begin;
-            probeCpuNanos = Variant.cpuNanos() - cpu;
+            nanos = System.nanoTime() - begin;
+            cpuNanos = Variant.cpuNanos() - cpu;
         }
+    }
 
-        long count(String sink) {
-            return sent.get(sink).get();
+    /** Only with -Dpta.bench.count-exchanges=true. */
+    private static final class ExchangesCreated extends EventNotifierSupport {
+        final AtomicLong count = new AtomicLong();
+
+        ExchangesCreated() {
+            setIgnoreCamelContextEvents(true);
+            setIgnoreRouteEvents(true);
+            setIgnoreServiceEvents(true);
+            setIgnoreStepEvents(true);
+            setIgnoreExchangeCompletedEvent(true);
+            setIgnoreExchangeFailedEvents(true);
+            setIgnoreExchangeSentEvents(true);
+            setIgnoreExchangeSendingEvents(true);
+            setIgnoreExchangeRedeliveryEvents(true);
+            setIgnoreExchangeAsyncProcessingStartedEvents(true);
         }
 
         @Override
         public void notify(CamelEvent event) {
-            if (event instanceof CamelEvent.ExchangeCreatedEvent) {
-                created.incrementAndGet();
-                return;
-            }
-            if (event instanceof CamelEvent.ExchangeSentEvent sentEvent) {
-                String uri = sentEvent.getEndpoint().getEndpointUri();
-                // The sink routes, whatever their implementation (component or bean); only enabled sinks count.
-                String sink = !uri.startsWith("direct") ? null
-                        : uri.endsWith("pta-sink-file") ? "file"
-                        : uri.endsWith("pta-sink-jms") ? "jms"
-                        : uri.endsWith("pta-sink-email") ? "email"
-                        : uri.endsWith("pta-sink-webhook") ? "webhook"
-                        : uri.endsWith("pta-sink-syslog") ? "syslog"
-                        : uri.endsWith("pta-accept-event") ? "events" : null;
-                if (sink == null) {
-                    return;
-                }
-                if (sink.equals("events")) {
-                    if (events.incrementAndGet() == probeAt) {
-                        probeLiveHeap();
-                    }
-                } else if (sentEvent.getExchange().getException() == null) {
-                    sent.get(sink).incrementAndGet();
-                } else {
-                    failed.incrementAndGet();
-                }
-                return;
-            }
-            if (event instanceof CamelEvent.ExchangeCompletedEvent || event instanceof CamelEvent.ExchangeFailedEvent) {
-                Exchange exchange = ((CamelEvent.ExchangeEvent) event).getExchange();
-                if (POLL_ROUTE.equals(exchange.getFromRouteId())
-                        && exchange.getProperty(Exchange.CORRELATION_ID) == null) {
-                    pollEnd = System.nanoTime();
-                    pollEndCpu = Variant.cpuNanos();
-                    pollDone.countDown();
-                }
-            }
+            count.incrementAndGet();
         }
     }
 }

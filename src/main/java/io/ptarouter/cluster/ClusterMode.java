@@ -81,7 +81,7 @@ public final class ClusterMode {
         createTables(url, credentials);
 
         QuartzComponent quartz = context.getComponent("quartz", QuartzComponent.class);
-        quartz.setProperties(quartzProperties(url, credentials, nodeId, checkin));
+        quartz.setProperties(quartzProperties(endingStuckTransactions(url, fenceTimeout), credentials, nodeId, checkin));
         AdvisoryLockFence fence = new AdvisoryLockFence(url, credentials, nodeId, fenceTimeout);
         polls.fence(fence);
         // A stream is healthy while some instance polls it: most polls run elsewhere.
@@ -147,6 +147,19 @@ public final class ClusterMode {
             }
             return host + "-" + ProcessHandle.current().pid();
         });
+    }
+
+    /**
+     * The state's URL for the connections that run transactions (Quartz's, the delivery state's): PostgreSQL ends a
+     * session left in a transaction for {@code timeout} (idle_in_transaction_session_timeout), so that a paused
+     * instance that holds row locks, such as Quartz's cluster lock, does not stop every other instance's scheduler or
+     * commits until it resumes. A URL that sets its own {@code options} is left as it is.
+     */
+    public static String endingStuckTransactions(String url, Duration timeout) {
+        if (!url.startsWith("jdbc:postgresql:") || url.contains("options=")) {
+            return url;
+        }
+        return url + (url.contains("?") ? "&" : "?") + "options=-c%20idle_in_transaction_session_timeout%3D" + timeout.toMillis();
     }
 
     private static void createTables(String url, Properties credentials) {

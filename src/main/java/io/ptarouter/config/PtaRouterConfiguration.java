@@ -57,7 +57,6 @@ import io.ptarouter.pta.SecurityEventReader;
 import io.ptarouter.pta.SecurityEventsQuery;
 import io.ptarouter.pta.TransientFailures;
 import io.ptarouter.routing.EventClassifier;
-import io.ptarouter.routing.KeepOriginalEvent;
 import io.ptarouter.routing.SeverityBands;
 import io.ptarouter.sink.DeadLetters;
 import io.ptarouter.sink.DeliveryFailures;
@@ -242,29 +241,23 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 registry.bind(claims.get(sink), (Predicate) exchange -> polls.claim(exchange, sink));
             }
         }
-        registry.bind("ptaKeepOriginalEvent", new KeepOriginalEvent());
         settings.number("pta.routing.min-score", 0, -1_000_000, 1_000_000);
         registry.bind("ptaDeliveryFailures", new DeliveryFailures(settings.integer("pta.sink.max-redeliveries", 2, 0, 100),
                 settings.duration("pta.sink.max-redelivery-delay", Duration.ofSeconds(10))));
 
+        settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
+        OcsfRecords ocsf = new OcsfRecords(settings.string("pta.sink.syslog.pta-version", "13.0"), eventLink(settings));
+        SinkBody.Format fileBody = SinkBody.Format.of(settings.oneOf("pta.sink.file.body-format", "envelope", "envelope", "ocsf"));
+        SinkBody.Format jmsBody = SinkBody.Format.of(settings.oneOf("pta.sink.jms.body-format", "envelope", "envelope", "ocsf"));
         Path eventDirectory = Path.of(settings.required("pta.sink.file.directory"));
         if (sinkEnabled(settings, "file")) {
             files.closeDirectory(eventDirectory);
             registry.bind("ptaNdjsonFiles", new NdjsonFiles(eventDirectory, files, clock,
                     // After a crash, two checkpoints may be unrecorded: one being recorded, one still open.
-                    Math.max(10_000, 4 * policy.checkpointEvents()), settings.bool("pta.cluster.enabled", false)));
+                    Math.max(10_000, 4 * policy.checkpointEvents()), settings.bool("pta.cluster.enabled", false),
+                    new SinkBody(fileBody, ocsf, null)));
         }
-        settings.duration("pta.sink.redelivery-delay", Duration.ofMillis(500));
-        OcsfRecords ocsf = new OcsfRecords(settings.string("pta.sink.syslog.pta-version", "13.0"), eventLink(settings));
-        SinkBody.Format fileBody = SinkBody.Format.of(settings.oneOf("pta.sink.file.body-format", "envelope", "envelope", "ocsf"));
-        SinkBody.Format jmsBody = SinkBody.Format.of(settings.oneOf("pta.sink.jms.body-format", "envelope", "envelope", "ocsf"));
-        if (sinkEnabled(settings, "file")) {
-            registry.bind("ptaFileBody", new SinkBody(fileBody, ocsf, null));
-        }
-        if (sinkEnabled(settings, "jms")) {
-            registry.bind("ptaJmsBody", new SinkBody(jmsBody, ocsf, null));
-        }
-        configureJms(context, settings, files);
+        configureJms(context, settings, files, new SinkBody(jmsBody, ocsf, null));
         configureEmail(context, settings);
         configureWebhook(context, settings, ocsf);
         configureSyslog(context, settings);
@@ -389,6 +382,10 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             throw new InvalidConfigurationException("pta.state.jdbc-url",
                     "expected a JDBC URL such as jdbc:h2:file:./data/state/pta-router or jdbc:postgresql://host/db");
         }
+        if (settings.bool("pta.cluster.enabled", false)) {
+            url = io.ptarouter.cluster.ClusterMode.endingStuckTransactions(url,
+                    settings.duration("pta.cluster.fence-timeout", Duration.ofSeconds(5)));
+        }
         return JdbcDeliveryStore.open(url, settings.string("pta.state.username", ""), settings.secret("pta.state.password"), clock,
                 maxClockSkew(settings));
     }
@@ -491,7 +488,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         return new SeverityBands(medium, high, missing);
     }
 
-    private static void configureJms(CamelContext context, Settings settings, FilePermissions files) throws Exception {
+    private static void configureJms(CamelContext context, Settings settings, FilePermissions files, SinkBody body) throws Exception {
         // The update request queue lives on the same broker.
         boolean enabled = settings.bool("pta.sink.jms.enabled", true) | settings.bool("pta.updates.jms.enabled", false);
         String queue = settings.required("pta.sink.jms.queue");
@@ -513,7 +510,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         Optional<jakarta.jms.ConnectionFactory> host = external.isPresent() ? Optional.empty() : hostConnectionFactory(context);
         if (host.isPresent()) {
             LOG.info("JMS sink and update requests: the host's ConnectionFactory, no broker or connection factory of pta-router's own");
-            JmsBatches batches = new JmsBatches(host.get(), queue, maxInFlight, messageType);
+            JmsBatches batches = new JmsBatches(host.get(), queue, maxInFlight, messageType, body);
             closeOnStop(context, batches::close);
             context.getRegistry().bind("ptaJmsBatches", batches);
             JmsComponent jms = context.getComponent("jms", JmsComponent.class);
@@ -542,7 +539,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         // How long a commit (the broker journalling a transaction) may take before it counts as failed.
         artemis.setCallTimeout(settings.duration("pta.sink.jms.timeout", Duration.ofSeconds(60)).toMillis());
         // The sink keeps one connection of its own and watches it, so that a broken one fails the open transaction at once.
-        JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight, messageType);
+        JmsBatches batches = new JmsBatches(artemis, queue, maxInFlight, messageType, body);
         closeOnStop(context, artemis::close, pool::stop, batches::close);
         context.getRegistry().bind("ptaJmsConnectionFactory", pool);
         context.getRegistry().bind("ptaJmsBatches", batches);
@@ -694,25 +691,30 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
                 Optional.empty(), Optional.empty(), "", timeout, timeout, Math.max(10, concurrency)));
         closeOnStop(context, transport);
         context.getRegistry().bind("ptaWebhookTransport", transport);
-        ProducerTemplate producer = context.createProducerTemplate();
-        SinkLanes lanes = new SinkLanes(producer, "direct:pta-webhook-post", "webhook", concurrency,
-                // a call may wait for a connection and then for the receiver: both are bounded by the timeout
-                timeout.multipliedBy(3));
-        context.addService(producer, true);
-        context.addService(lanes, true); // stopped before the producer it uses
-        context.getRegistry().bind("ptaWebhookLanes", lanes);
         SplunkHec hec = hecOver == null ? null : hecOver.apply(transport);
         PollTracker polls = context.getRegistry().lookupByNameAndType("ptaPolls", PollTracker.class);
         if (hec != null) {
             headers.putAll(hec.headers());
-            context.getRegistry().bind("ptaWebhookAcks", (Processor) hec::afterSubmit);
             context.getRegistry().bind("ptaWebhookDelivered", (Processor) exchange -> hec.answered(exchange, polls));
         } else {
-            context.getRegistry().bind("ptaWebhookAcks", (Processor) exchange -> { });
             context.getRegistry().bind("ptaWebhookDelivered", (Processor) polls::delivered);
         }
-        context.getRegistry().bind("ptaWebhookBody", new SinkBody(format, ocsf, hec));
-        context.getRegistry().bind("ptaWebhookRequest", new WebhookRequest(headers));
+        SinkBody body = new SinkBody(format, ocsf, hec);
+        WebhookRequest request = new WebhookRequest(headers);
+        ProducerTemplate producer = context.createProducerTemplate();
+        SinkLanes lanes = new SinkLanes(producer, "direct:pta-webhook-post", "webhook", concurrency,
+                // a call may wait for a connection and then for the receiver: both are bounded by the timeout
+                timeout.multipliedBy(3),
+                // The call's copy gets the body as pta.sink.webhook.body-format says, then the request's headers.
+                call -> {
+                    body.process(call);
+                    request.process(call);
+                },
+                // Splunk HEC with acknowledgement: the poll's next checkpoint waits for the events' acks.
+                hec != null ? hec::afterSubmit : call -> { });
+        context.addService(producer, true);
+        context.addService(lanes, true); // stopped before the producer it uses
+        context.getRegistry().bind("ptaWebhookLanes", lanes);
     }
 
     /** The webhook sink as a Splunk HEC client: its token is required when the sink is on. */

@@ -32,6 +32,22 @@ public final class Poll {
     /** The warning due if this poll is still running when the next one is due; cancelled when it ends. */
     private volatile Future<?> overdueWarning;
 
+    /** Whether this instance still holds the stream (several instances); always, with one. */
+    private volatile java.util.function.BooleanSupplier holdsStream = () -> true;
+
+    void holdsStream(java.util.function.BooleanSupplier check) {
+        this.holdsStream = check;
+    }
+
+    /**
+     * Whether this poll may still make deliveries final: false once another instance may have taken its stream. A
+     * sink that commits on its own during the poll (a JMS transaction) asks first: the instance that took over sends
+     * the same versions, and Artemis only knows a duplicate id once its transaction committed.
+     */
+    public boolean holdsStream() {
+        return holdsStream.getAsBoolean();
+    }
+
     public Poll(PtaStream stream, PollLedger ledger) {
         this.stream = stream;
         this.ledger = ledger;

@@ -139,6 +139,7 @@ public final class PollTracker {
         Poll poll = new Poll(pta, new PollLedger(store, pta.id(), breakers, recorder, refreshBefore));
         inFlight.add(poll);
         leases.put(poll, lease.get());
+        poll.holdsStream(lease.get()::stillHeld);
         exchange.setProperty(Poll.PROPERTY, poll);
         meters(exchange);
         health.pollStarted(pta.id());

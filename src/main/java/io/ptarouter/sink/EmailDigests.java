@@ -96,8 +96,9 @@ public final class EmailDigests implements AggregationStrategy {
         String correlation = before == null ? group.id : group.id + "/" + before.messageId();
         group.collected(correlation);
         poll.batch("email-digest", () -> group);
-        exchange.getMessage().setHeader(GROUP, correlation);
-        exchange.getMessage().setHeader(SIZE, before == null ? maxEvents : before.size());
+        // Properties, not headers: the event goes on to the router's next sinks, and headers would become JMS properties.
+        exchange.setProperty(GROUP, correlation);
+        exchange.setProperty(SIZE, before == null ? maxEvents : before.size());
     }
 
     @Override
@@ -192,8 +193,8 @@ public final class EmailDigests implements AggregationStrategy {
                 signal.setProperty(Poll.PROPERTY, poll.get()); // completing, so the poll is alive
                 signal.setProperty(PollTracker.SINK, SINK);
                 signal.setProperty(CHECKPOINT, true);
-                signal.getMessage().setHeader(GROUP, correlation);
-                signal.getMessage().setHeader(SIZE, maxEvents);
+                signal.setProperty(GROUP, correlation);
+                signal.setProperty(SIZE, maxEvents);
                 producer.send(endpoint, signal);
             }
             long deadline = System.nanoTime() + timeout.toNanos();

@@ -26,6 +26,8 @@ import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
 
 import org.apache.camel.Exchange;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
 import org.apache.camel.Processor;
 
 import io.ptarouter.pta.Poll;
@@ -65,6 +67,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
     private final String queue;
     private final int maxInFlight;
     private final MessageType messageType;
+    private final SinkBody body;
     /** The shared connection, or null before the first batch and after it failed; guarded by this. */
     private JMSContext connection;
     /** A failed connection not yet closed: a JMS client may not close it from its own exception listener; guarded by this. */
@@ -77,6 +80,13 @@ public final class JmsBatches implements Processor, AutoCloseable {
     }
 
     public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight, MessageType messageType) {
+        this(connections, queue, maxInFlight, messageType, new SinkBody(SinkBody.Format.ENVELOPE, null, null));
+    }
+
+    /** {@code body}: what each message holds, as pta.sink.jms.body-format says. */
+    public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight, MessageType messageType,
+                      SinkBody body) {
+        this.body = body;
         this.connections = connections;
         this.queue = queue;
         this.maxInFlight = maxInFlight;
@@ -85,14 +95,15 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
     /** Routes call {@link #send} as a processor: directly, without a bean method call's reflection. */
     @Override
-    public void process(Exchange exchange) {
+    public void process(Exchange exchange) throws JsonProcessingException {
         send(exchange);
     }
 
-    public void send(Exchange exchange) {
+    public void send(Exchange exchange) throws JsonProcessingException {
         Poll poll = PollTracker.poll(exchange);
-        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), session()));
-        String body = exchange.getMessage().getBody(String.class);
+        String envelope = exchange.getMessage().getBody(String.class);
+        String body = this.body.text(exchange);
+        Batch batch = poll.batch(SINK, () -> new Batch(poll, session()));
         try {
             Message message = messageType == MessageType.TEXT ? batch.jms.createTextMessage(body) : bytesMessage(batch.jms, body);
             for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
@@ -103,7 +114,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             message.setStringProperty(DUPLICATE_ID,
                     exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class) + SUFFIX);
             // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
-            batch.send(message, exchange.getProperty(PollTracker.ENVELOPE, body, String.class));
+            batch.send(message, envelope);
         } catch (JMSException e) {
             throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
@@ -170,6 +181,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
     /** One poll's transacted session and the messages of its open transaction. */
     private final class Batch implements PollBatch {
 
+        private final Poll poll;
         private final PollLedger ledger;
         private final JMSContext jms;
         private final JMSProducer producer;
@@ -186,8 +198,9 @@ public final class JmsBatches implements Processor, AutoCloseable {
         /** Set when the connection failed: nothing more can be sent in this batch. */
         private final AtomicReference<Exception> broken = new AtomicReference<>();
 
-        Batch(PollLedger ledger, JMSContext jms) {
-            this.ledger = ledger;
+        Batch(Poll poll, JMSContext jms) {
+            this.poll = poll;
+            this.ledger = poll.ledger();
             this.jms = jms;
             this.producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT);
             this.destination = jms.createQueue(queue);
@@ -206,8 +219,27 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
             uncommitted.add(new Sent(message, envelope));
             if (uncommitted.size() >= maxInFlight) {
-                commit();
+                if (poll.holdsStream()) {
+                    commit();
+                } else {
+                    lostStream();
+                }
             }
+        }
+
+        /** Another instance may be polling the stream now: this transaction is rolled back, its events stay owed. */
+        private void lostStream() {
+            IllegalStateException cause = new IllegalStateException("this instance lost the stream's lock: the instance "
+                    + "that took it over delivers these events");
+            try {
+                jms.rollback();
+            } catch (RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+            broken.compareAndSet(null, cause);
+            reportFailed(cause);
+            uncommitted.clear();
+            uncommittedKeys.clear();
         }
 
         /** Commits the open transaction and reports its messages; a failure is reported per message and kept. */

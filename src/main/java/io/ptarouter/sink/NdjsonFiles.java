@@ -61,6 +61,7 @@ public final class NdjsonFiles implements Processor {
     private final Clock clock;
     private final int recoverLines;
     private final boolean sharedFolder;
+    private final SinkBody body;
     private final ObjectMapper json = PtaJson.mapper();
     /** Per file opened by this process, the versions found at its end when it was first opened. */
     private final Map<Path, Set<String>> foundAtEnd = new ConcurrentHashMap<>();
@@ -74,6 +75,14 @@ public final class NdjsonFiles implements Processor {
 
     /** With {@code sharedFolder}, other instances write to the same files too (one stream at a time, by its lock). */
     public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines, boolean sharedFolder) {
+        this(directory, permissions, clock, recoverLines, sharedFolder,
+                new SinkBody(SinkBody.Format.ENVELOPE, null, null));
+    }
+
+    /** {@code body}: what each line is, as pta.sink.file.body-format says. */
+    public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines, boolean sharedFolder,
+                       SinkBody body) {
+        this.body = body;
         this.sharedFolder = sharedFolder;
         this.directory = directory;
         this.permissions = permissions;
@@ -91,7 +100,7 @@ public final class NdjsonFiles implements Processor {
         Poll poll = PollTracker.poll(exchange);
         String stream = exchange.getMessage().getHeader(EventClassifier.STREAM, String.class);
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
-        String line = exchange.getMessage().getBody(String.class);
+        String line = body.text(exchange);
         // The stream name comes from the poll, never from event data, so it cannot steer the path.
         LocalDate day = LocalDate.now(clock);
         Path file = fileOf(stream, day);
@@ -109,7 +118,7 @@ public final class NdjsonFiles implements Processor {
             batch.alreadyWritten(key);
         } else {
             // The envelope, not the line (which may be OCSF), is what a failure parks: a replay starts from it.
-            batch.write(file, key, line, exchange.getProperty(PollTracker.ENVELOPE, line, String.class));
+            batch.write(file, key, line, exchange.getMessage().getBody(String.class));
         }
     }
 

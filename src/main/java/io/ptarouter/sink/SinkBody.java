@@ -43,6 +43,20 @@ public final class SinkBody implements Processor {
         this.hec = hec;
     }
 
+    /**
+     * The text a sink sends for this event, the message left as it is: the router hands the same message to
+     * its next sinks.
+     */
+    public String text(Exchange exchange) throws JsonProcessingException {
+        String envelope = exchange.getMessage().getBody(String.class);
+        return switch (format) {
+            case ENVELOPE -> envelope;
+            case OCSF -> ocsf.format(json.readTree(envelope));
+            case SPLUNK_HEC -> hec.event(envelope, eventTimeMillis(exchange));
+        };
+    }
+
+    /** Sets the body to {@link #text}: on a call's own copy of the event (a webhook lane's). */
     @Override
     public void process(Exchange exchange) throws JsonProcessingException {
         Message message = exchange.getMessage();

@@ -9,6 +9,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.support.service.ServiceSupport;
@@ -40,9 +41,22 @@ public final class SinkLanes extends ServiceSupport {
     private final ExecutorService[] lanes;
     private final int maxQueued;
     private final Duration timeout;
+    private final Processor prepare;
+    private final Processor submitted;
 
     /** {@code timeout}: how long a poll waits for a free place in the queues, and for the queues to empty. */
     public SinkLanes(ProducerTemplate producer, String endpoint, String sink, int concurrency, Duration timeout) {
+        this(producer, endpoint, sink, concurrency, timeout, exchange -> { }, exchange -> { });
+    }
+
+    /**
+     * {@code prepare}: makes a call's own copy of the event into its request, on the poll's thread; {@code submitted}:
+     * runs on that copy once it is queued.
+     */
+    public SinkLanes(ProducerTemplate producer, String endpoint, String sink, int concurrency, Duration timeout,
+                     Processor prepare, Processor submitted) {
+        this.prepare = prepare;
+        this.submitted = submitted;
         this.producer = producer;
         this.endpoint = endpoint;
         this.sink = sink;
@@ -59,15 +73,17 @@ public final class SinkLanes extends ServiceSupport {
         this.timeout = timeout;
     }
 
-    public void submit(Exchange exchange) throws InterruptedException {
+    public void submit(Exchange exchange) throws Exception {
         Poll poll = PollTracker.poll(exchange);
+        // The call's own copy: the router hands the event itself, unchanged, to its next sinks.
+        Exchange message = detachedCopy(exchange);
+        prepare.process(message);
         Queued queued = poll.batch(sink, Queued::new);
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, "", String.class);
         String envelope = exchange.getProperty(PollTracker.ENVELOPE, String.class);
         // The key is stream/id/version: the lane is chosen by stream and id only, so versions keep their order.
         int cut = key.lastIndexOf('/');
         ExecutorService lane = lanes[Math.floorMod((cut > 0 ? key.substring(0, cut) : key).hashCode(), lanes.length)];
-        Exchange message = detachedCopy(exchange);
         queued.take();
         try {
             lane.execute(() -> queued.send(poll, key, envelope, message));
@@ -75,6 +91,7 @@ public final class SinkLanes extends ServiceSupport {
             queued.release(); // stopping: the sink's error handler reports the event as not delivered
             throw e;
         }
+        submitted.process(message);
     }
 
     /**

@@ -130,7 +130,7 @@ class SourceKameletHostTest {
 
         assertThat(context.getRegistry().lookupByName("ptaPolls")).as("the sources' own beans are there").isNotNull();
         for (String sinkBean : List.of("ptaJmsConnectionFactory", "ptaJmsBatches", "ptaMailSender", "ptaEmailLanes",
-                "ptaWebhookLanes", "ptaWebhookTransport", "ptaNdjsonFiles", "ptaKeepOriginalEvent", "ptaSyslogBatches")) {
+                "ptaWebhookLanes", "ptaWebhookTransport", "ptaNdjsonFiles", "ptaSyslogBatches")) {
             assertThat(context.getRegistry().lookupByName(sinkBean)).as(sinkBean).isNull();
         }
         assertThat(context.hasServices(EmbeddedBroker.class)).as("no embedded broker").isEmpty();

@@ -1,6 +1,7 @@
 package io.ptarouter.sink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -105,6 +106,38 @@ class JmsBatchesTest {
     }
 
     @Test
+    void aPollThatLostItsStreamToAnotherInstanceCommitsNothingMoreAndLeavesTheEventsOwed() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        tracker.fence(stream -> java.util.Optional.of(new io.ptarouter.pta.PollFence.Lease() {
+            @Override
+            public boolean stillHeld() {
+                return held.get();
+            }
+
+            @Override
+            public void close() {
+            }
+        }));
+        JmsBatches sink = new JmsBatches(connections, "q", 2);
+        long now = System.currentTimeMillis(); // recent: owed, not old enough to be parked
+        Exchange poll = poll();
+        sink.send(event(poll, "a", now));
+        sink.send(event(poll, "b", now)); // a full transaction while the lock is held: committed
+        sink.send(event(poll, "c", now));
+        Exchange d = event(poll, "d", now);
+        held.set(false); // paused past the fence's timeout: another instance polls the stream now
+        sink.send(d); // fills the transaction, which is rolled back instead of committed
+
+        assertThat(drain()).extracting(m -> m.getStringProperty(EventClassifier.ID)).containsExactly("a", "b");
+        assertThatThrownBy(() -> sink.send(event(poll, "e", now))).hasMessageContaining("lost the stream's lock");
+        tracker.finish(poll);
+        assertThat(store.deliveredSince("security-events", 0)).as("recorded: only what was committed")
+                .containsOnlyKeys("security-events/a/1", "security-events/b/1");
+        assertThat(store.get("security-events")).as("the watermark stays for the instance that took over").isEmpty();
+        assertThat(drain()).isEmpty();
+    }
+
+    @Test
     void theSameEventVersionTwiceInOneTransactionIsSentOnce() throws Exception {
         JmsBatches sink = new JmsBatches(connections, "q", 1000);
         Exchange poll = poll();
@@ -148,11 +181,15 @@ class JmsBatchesTest {
     }
 
     private Exchange event(Exchange poll, String id) {
+        return event(poll, id, 1L);
+    }
+
+    private Exchange event(Exchange poll, String id, long eventTimeMillis) {
         Exchange event = poll.copy();
         event.getMessage().setBody("{\"metadata\":{\"id\":\"" + id + "\"},\"event\":{}}");
         event.getMessage().setHeader(EventClassifier.ID, id);
         event.setProperty(EventClassifier.DELIVERY_KEY, "security-events/" + id + "/1");
-        event.setProperty(EventClassifier.EVENT_TIME_MILLIS, 1L);
+        event.setProperty(EventClassifier.EVENT_TIME_MILLIS, eventTimeMillis);
         tracker.accept(event);
         assertThat(tracker.claim(event, "jms")).isTrue();
         tracker.destinationReturned(event); // the router returns once the sink has the message in its batch

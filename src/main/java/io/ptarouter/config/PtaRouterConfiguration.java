@@ -99,7 +99,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
     /** The schemes the Artemis client reads (its ConnectionFactoryParser). */
     private static final List<String> BROKER_SCHEMES = List.of("tcp", "vm", "udp", "jgroups");
     /** The routes the Kamelets call (kamelets/shared/): the sources, and the update sink (pta-patch). */
-    static final java.util.Set<String> SHARED_ROUTES = java.util.Set.of("pta-get", "pta-call", "pta-patch", "pta-accept-event");
+    static final java.util.Set<String> SHARED_ROUTES = java.util.Set.of("pta-get", "pta-call", "pta-patch", "pta-reject-event");
 
     private final Clock clock;
 
@@ -192,7 +192,6 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         io.ptarouter.cluster.ClusterMode.configureIfEnabled(context, settings, polls, health, hostDataSource.isPresent());
         // The poll's steps that every event passes, as a processor and predicates: a route calls them
         // directly, without the reflection and argument binding of a bean method call.
-        registry.bind("ptaAcceptEvent", (Processor) polls::accept);
         registry.bind("ptaCheckpointIfDue", (Processor) polls::checkpointIfDue);
         registry.bind("ptaRequireLease", (Processor) polls::requireLease);
         registry.bind("ptaDestinationFailed", (Processor) polls::destinationFailed);
@@ -212,10 +211,15 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.security-events.cron");
         cron(settings, "pta.risk-events.cron");
 
-        registry.bind("ptaEventClassifier", new EventClassifier(severityBands(settings), clock, maxClockSkew(settings)));
+        EventClassifier classifier = new EventClassifier(severityBands(settings), clock, maxClockSkew(settings));
+        // Each event's one step before its destination: classified, then accepted or recognised as delivered already.
+        registry.bind("ptaAcceptEvent", (Processor) exchange -> {
+            classifier.classify(exchange);
+            polls.accept(exchange);
+        });
         registry.bind("ptaRejectedEvents", new RejectedEvents());
         files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
-        for (String shared : List.of("pta-client", "pta-accept-event")) {
+        for (String shared : List.of("pta-client", "pta-reject-event")) {
             PluginHelper.getRoutesLoader(context).loadRoutes(PluginHelper.getResourceLoader(context)
                     .resolveResource("classpath:kamelets/shared/" + shared + ".camel.yaml"));
         }

@@ -18,7 +18,7 @@ import org.apache.camel.support.LifecycleStrategySupport;
 public final class PerEventRoutes extends LifecycleStrategySupport {
 
     /** The app's routes that every event passes, as route id patterns. */
-    public static final String PATTERN = "pta-poll-*,pta-dispatch,pta-sink-*,pta-accept-event,pta-email-digest";
+    public static final String PATTERN = "pta-poll-*,pta-dispatch,pta-sink-*,pta-email-digest";
 
     @Override
     public void onRoutesAdd(Collection<Route> routes) {

@@ -139,7 +139,7 @@ class SourceKameletHostTest {
         assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
                 .as("no broker thread").noneMatch(name -> name.toLowerCase(java.util.Locale.ROOT).contains("artemis"));
         assertThat(context.getRoutes()).extracting(r -> r.getRouteId())
-                .containsExactlyInAnyOrder("soc-collector", "soc-feed", "pta-get", "pta-call", "pta-patch", "pta-accept-event");
+                .containsExactlyInAnyOrder("soc-collector", "soc-feed", "pta-get", "pta-call", "pta-patch", "pta-reject-event");
         assertThat(work.resolve("events")).doesNotExist();
     }
 

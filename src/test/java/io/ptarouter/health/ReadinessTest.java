@@ -198,8 +198,7 @@ class ReadinessTest extends CamelMainTestSupport {
         String metrics = metrics();
         assertThat(metrics).as("the webhook calls, once per call").contains("routeId=\"pta-webhook-post\"")
                 .as("the polls").contains("pta_polls_total{result=\"ok\",stream=\"security-events\"}");
-        for (String perEvent : List.of("pta-poll-security-events", "pta-dispatch", "pta-sink-file", "pta-sink-webhook",
-                "pta-accept-event")) {
+        for (String perEvent : List.of("pta-poll-security-events", "pta-dispatch", "pta-sink-file", "pta-sink-webhook")) {
             assertThat(metrics).as("a route every event passes").doesNotContain("routeId=\"" + perEvent + "\"");
         }
     }

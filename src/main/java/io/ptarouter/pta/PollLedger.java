@@ -200,14 +200,14 @@ public final class PollLedger {
 
     private static void holdBack(Entry entry, String key, String sink, String envelope, CallNotPermittedException refusal) {
         entry.outcomes.put(sink, Outcome.FAILED);
-        entry.failures.put(sink, new Failure(key, sink, entry.eventTime, envelope, refusal, false));
+        entry.failures().put(sink, new Failure(key, sink, entry.eventTime, envelope, refusal, false));
     }
 
     public synchronized void delivered(String key, String sink) {
         Entry entry = open.get(key);
         if (entry != null && entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) != Outcome.DELIVERED) {
             entry.outcomes.put(sink, Outcome.DELIVERED);
-            entry.failures.remove(sink);
+            entry.forget(sink);
             breakers.succeeded(sink);
         }
     }
@@ -217,7 +217,7 @@ public final class PollLedger {
         Entry entry = open.get(key);
         if (entry != null && entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) == null) {
             entry.outcomes.put(sink, Outcome.FAILED);
-            entry.failures.put(sink, new Failure(key, sink, entry.eventTime, envelope, cause, permanent));
+            entry.failures().put(sink, new Failure(key, sink, entry.eventTime, envelope, cause, permanent));
             breakers.failed(sink, cause);
         }
     }
@@ -279,7 +279,7 @@ public final class PollLedger {
         }
         List<Failure> toPark = new ArrayList<>();
         for (Entry entry : open.values()) {
-            for (Failure failure : entry.failures.values()) {
+            for (Failure failure : entry.failuresOrNone().values()) {
                 if (failure.permanent() || failure.eventTimeMillis() < parkBefore) {
                     toPark.add(failure);
                 }
@@ -290,7 +290,7 @@ public final class PollLedger {
             for (Failure failure : toPark) {
                 Entry entry = open.get(failure.key());
                 entry.outcomes.put(failure.sink(), Outcome.PARKED);
-                entry.failures.remove(failure.sink()); // parked once, even if recording it fails and is retried
+                entry.forget(failure.sink()); // parked once, even if recording it fails and is retried
             }
         }
         List<Delivery> carried = new ArrayList<>(unrecorded);
@@ -470,13 +470,32 @@ public final class PollLedger {
         }
     }
 
+    /** One version's account; most versions have a sink or two and never fail, so it starts small. */
     private static final class Entry {
         final long eventTime;
-        final Map<String, Outcome> outcomes = new LinkedHashMap<>();
-        final Map<String, Failure> failures = new LinkedHashMap<>();
+        final Map<String, Outcome> outcomes = new LinkedHashMap<>(4);
+        /** Created at the first failure. */
+        private Map<String, Failure> failures;
 
         Entry(long eventTime) {
             this.eventTime = eventTime;
+        }
+
+        Map<String, Failure> failures() {
+            if (failures == null) {
+                failures = new LinkedHashMap<>(4);
+            }
+            return failures;
+        }
+
+        Map<String, Failure> failuresOrNone() {
+            return failures == null ? Map.of() : failures;
+        }
+
+        void forget(String sink) {
+            if (failures != null) {
+                failures.remove(sink);
+            }
         }
     }
 }

@@ -111,10 +111,10 @@ public final class JmsBatches implements Processor, AutoCloseable {
                     message.setObjectProperty(header.getKey(), header.getValue());
                 }
             }
-            message.setStringProperty(DUPLICATE_ID,
-                    exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class) + SUFFIX);
+            String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
+            message.setStringProperty(DUPLICATE_ID, key + SUFFIX);
             // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
-            batch.send(message, envelope);
+            batch.send(message, key, envelope);
         } catch (JMSException e) {
             throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
@@ -207,17 +207,16 @@ public final class JmsBatches implements Processor, AutoCloseable {
             batches.add(this);
         }
 
-        synchronized void send(Message message, String envelope) {
+        synchronized void send(Message message, String key, String envelope) {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
-            String key = keyOf(message);
             if (!uncommittedKeys.contains(key)) {
                 producer.send(destination, message);
                 // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
                 uncommittedKeys.add(key);
             }
-            uncommitted.add(new Sent(message, envelope));
+            uncommitted.add(new Sent(message, key, envelope));
             if (uncommitted.size() >= maxInFlight) {
                 if (poll.holdsStream()) {
                     commit();
@@ -249,7 +248,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
             try {
                 jms.commit();
-                uncommitted.forEach(sent -> ledger.delivered(keyOf(sent.message()), SINK));
+                uncommitted.forEach(sent -> ledger.delivered(sent.key(), SINK));
             } catch (RuntimeException e) {
                 if (isDuplicate(e)) {
                     commitOneByOne();
@@ -267,10 +266,10 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 try {
                     producer.send(destination, sent.message());
                     jms.commit();
-                    ledger.delivered(keyOf(sent.message()), SINK);
+                    ledger.delivered(sent.key(), SINK);
                 } catch (RuntimeException e) {
                     if (isDuplicate(e)) {
-                        ledger.delivered(keyOf(sent.message()), SINK);
+                        ledger.delivered(sent.key(), SINK);
                     } else {
                         failed(sent, e);
                     }
@@ -284,7 +283,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
         private void failed(Sent sent, Exception cause) {
             failure.compareAndSet(null, cause);
-            ledger.failed(keyOf(sent.message()), SINK, sent.envelope(), cause, false);
+            ledger.failed(sent.key(), SINK, sent.envelope(), cause, false);
         }
 
         /** The connection failed: the open transaction can never commit, and later sends fail at once. */
@@ -321,17 +320,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
         return false;
     }
 
-    private static String keyOf(Message message) {
-        try {
-            String id = message.getStringProperty(DUPLICATE_ID);
-            return id.substring(0, id.length() - SUFFIX.length());
-        } catch (JMSException e) {
-            throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
-        }
-    }
-
-    /** A message of the open transaction, and the envelope a failure reports. */
-    private record Sent(Message message, String envelope) {
+    /** A message of the open transaction, its version's delivery key, and the envelope a failure reports. */
+    private record Sent(Message message, String key, String envelope) {
     }
 
 }

@@ -22,7 +22,8 @@ final class Results {
             Map.entry("syslog", "pta-router, syslog sink (CEF over octet-counted TCP)"),
             Map.entry("all", "pta-router, all four sinks"),
             Map.entry("jms-ceiling", "JMS ceiling: Jackson stream to the embedded broker, a commit every 1000, no Camel"),
-            Map.entry("jms-ceiling-async", "JMS ceiling, asynchronous sends (1000 in flight), no Camel"));
+            Map.entry("jms-ceiling-async", "JMS ceiling, asynchronous sends (1000 in flight), no Camel"),
+            Map.entry("jms-camel-floor", "JMS Camel floor: the Camel floor's route sending as the JMS ceiling does"));
 
     /** {@code cpuPerEvent}: the median of the measured runs' CPU nanoseconds per delivered event, or -1 if not measured. */
     record Row(String variant, int size, String failure, int runs, int warmups, double rate, long delivered, long events,
@@ -103,7 +104,8 @@ final class Results {
             Row naive = find(rows, "naive", row.size());
             boolean router = !row.variant().equals("ceiling") && !row.variant().equals("naive");
             // The targets' references: what Camel itself costs, and what the broker itself does.
-            boolean jms = row.variant().equals("jms") || row.variant().equals("jms-ceiling-async");
+            boolean jms = row.variant().equals("jms") || row.variant().equals("jms-ceiling-async")
+                          || row.variant().equals("jms-camel-floor");
             boolean routed = jms || List.of("file", "webhook", "email", "syslog", "all").contains(row.variant());
             Row reference = find(rows, jms ? "jms-ceiling" : "camel-floor", row.size());
             md.append(Benchmark.fmt("| %,d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",

@@ -25,7 +25,7 @@ import java.util.Set;
  */
 public final class VariantRunner {
 
-    static final String[] VARIANTS = {"ceiling", "naive", "camel-floor", "file", "jms", "webhook", "email", "syslog", "all", "jms-ceiling", "jms-ceiling-async"};
+    static final String[] VARIANTS = {"ceiling", "naive", "camel-floor", "file", "jms", "webhook", "email", "syslog", "all", "jms-ceiling", "jms-camel-floor", "jms-ceiling-async"};
 
     public static void main(String[] args) throws Exception {
         String name = args[0];
@@ -117,6 +117,7 @@ public final class VariantRunner {
             case "all" -> new PtaRouterVariant(Set.of("file", "jms", "webhook", "email"), "file");
             case "jms-ceiling" -> new JmsCeilingVariant(1000);
             case "jms-ceiling-async" -> new JmsCeilingVariant(0);
+            case "jms-camel-floor" -> new JmsCamelFloorVariant();
             default -> throw new IllegalArgumentException("unknown variant " + name + "; known: " + String.join(", ", VARIANTS));
         };
     }

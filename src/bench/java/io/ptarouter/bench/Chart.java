@@ -30,7 +30,7 @@ final class Chart {
             Map.entry("webhook", new Color(0xFF, 0x7F, 0x0E)), Map.entry("email", new Color(0x8C, 0x56, 0x4B)),
             Map.entry("syslog", new Color(0xE3, 0x77, 0xC2)), Map.entry("all", new Color(0x94, 0x67, 0xBD)),
             Map.entry("jms-ceiling", new Color(0x98, 0xDF, 0x8A)), Map.entry("jms-ceiling-async", new Color(0x17, 0xBE, 0xCF)),
-            Map.entry("jms-camel-floor", new Color(0x2C, 0xA0, 0x2C)),
+            Map.entry("jms-camel-floor", new Color(0x17, 0x5E, 0x54)),
             Map.entry("camel-floor", new Color(0xBC, 0xBD, 0x22)));
 
     static void write(List<Results.Row> rows, Benchmark.Plan plan, Path png) throws IOException {

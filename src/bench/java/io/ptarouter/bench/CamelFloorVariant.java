@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Processor;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 
@@ -20,6 +21,25 @@ import io.ptarouter.pta.SecurityEventReader;
  */
 final class CamelFloorVariant implements Variant {
 
+    /**
+     * The floor's route on {@code camel}: direct:poll logs on and GETs the answer, split as a stream by pta-router's
+     * reader, each event through a {@code direct:} hop to {@code last}.
+     */
+    static void eachEventTo(CamelContext camel, Target target, Processor last) throws Exception {
+        camel.setStreamCaching(false);
+        camel.getRegistry().bind("reader", new SecurityEventReader());
+        camel.addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                NaiveCamelVariant.getAnswer(this, target, "?disableStreamCache=true")
+                        .split(method("reader", "read")).streaming()
+                            .to("direct:event")
+                        .end();
+                from("direct:event").process(last);
+            }
+        });
+    }
+
     @Override
     public Outcome run(Target target, Path work) throws Exception {
         Files.createDirectories(work);
@@ -27,22 +47,10 @@ final class CamelFloorVariant implements Variant {
         AtomicLong written = new AtomicLong();
         try (CamelContext camel = new DefaultCamelContext();
              BufferedWriter out = Files.newBufferedWriter(file)) {
-            camel.setStreamCaching(false);
-            camel.getRegistry().bind("reader", new SecurityEventReader());
-            camel.addRoutes(new RouteBuilder() {
-                @Override
-                public void configure() {
-                    NaiveCamelVariant.getAnswer(this, target, "?disableStreamCache=true")
-                            .split(method("reader", "read")).streaming()
-                                .to("direct:write")
-                            .end();
-                    from("direct:write")
-                            .process(e -> {
-                                out.write(e.getMessage().getBody().toString());
-                                out.write('\n');
-                                written.incrementAndGet();
-                            });
-                }
+            eachEventTo(camel, target, e -> {
+                out.write(e.getMessage().getBody().toString());
+                out.write('\n');
+                written.incrementAndGet();
             });
             camel.start();
             long start = System.nanoTime();

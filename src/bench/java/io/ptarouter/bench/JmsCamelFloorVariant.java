@@ -7,16 +7,12 @@ import jakarta.jms.DeliveryMode;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSProducer;
 import jakarta.jms.Queue;
-import jakarta.jms.TextMessage;
 
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.apache.camel.CamelContext;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
 
-import io.ptarouter.pta.SecurityEventReader;
 import io.ptarouter.sink.EmbeddedBroker;
-import io.ptarouter.sink.JmsBatches;
 
 /**
  * The Camel floor with the JMS ceiling's sends: the Camel floor's route (pta-router's streaming reader, one exchange
@@ -28,8 +24,6 @@ import io.ptarouter.sink.JmsBatches;
 final class JmsCamelFloorVariant implements Variant {
 
     private static final int COMMIT_EVERY = 1000;
-    private static final String[] PROPERTIES = {"ptaStream", "ptaEventId", "ptaEventType", "ptaScore", "ptaSeverity",
-        "ptaStatus", "ptaEventTime", "ptaVersion", "ptaUpdate", "ptaAccount"};
 
     @Override
     public Outcome run(Target target, Path work) throws Exception {
@@ -43,29 +37,12 @@ final class JmsCamelFloorVariant implements Variant {
              CamelContext camel = new DefaultCamelContext()) {
             Queue queue = jms.createQueue("pta.events");
             JMSProducer producer = jms.createProducer().setDeliveryMode(DeliveryMode.PERSISTENT);
-            camel.setStreamCaching(false);
-            camel.getRegistry().bind("reader", new SecurityEventReader());
-            camel.addRoutes(new RouteBuilder() {
-                @Override
-                public void configure() {
-                    NaiveCamelVariant.getAnswer(this, target, "?disableStreamCache=true")
-                            .split(method("reader", "read")).streaming()
-                                .to("direct:send")
-                            .end();
-                    from("direct:send")
-                            .process(e -> {
-                                long count = sent.getAndIncrement();
-                                TextMessage message = jms.createTextMessage(e.getMessage().getBody().toString());
-                                for (String property : PROPERTIES) {
-                                    message.setStringProperty(property, property + count);
-                                }
-                                message.setStringProperty(JmsBatches.DUPLICATE_ID, "security-events/" + count + "/jms");
-                                producer.send(queue, message);
-                                if ((count + 1) % COMMIT_EVERY == 0) {
-                                    jms.commit();
-                                    acknowledged.addAndGet(COMMIT_EVERY);
-                                }
-                            });
+            CamelFloorVariant.eachEventTo(camel, target, e -> {
+                long count = sent.getAndIncrement();
+                producer.send(queue, JmsCeilingVariant.message(jms, e.getMessage().getBody().toString(), count));
+                if ((count + 1) % COMMIT_EVERY == 0) {
+                    jms.commit();
+                    acknowledged.addAndGet(COMMIT_EVERY);
                 }
             });
             camel.start();

@@ -47,6 +47,16 @@ final class JmsCeilingVariant implements Variant {
         this.commitEvery = commitEvery;
     }
 
+    /** The message the ceiling sends for event number {@code count}: its text, ten properties, a duplicate id. */
+    static TextMessage message(JMSContext jms, String text, long count) throws jakarta.jms.JMSException {
+        TextMessage message = jms.createTextMessage(text);
+        for (String property : PROPERTIES) {
+            message.setStringProperty(property, property + count);
+        }
+        message.setStringProperty(JmsBatches.DUPLICATE_ID, "security-events/" + count + "/jms");
+        return message;
+    }
+
     @Override
     public Outcome run(Target target, Path work) throws Exception {
         EmbeddedBroker broker = new EmbeddedBroker(work.resolve("artemis"), 0, "pta.events");
@@ -86,11 +96,7 @@ final class JmsCeilingVariant implements Variant {
                 try (JsonGenerator out = json.createGenerator(text)) {
                     out.copyCurrentStructure(parser);
                 }
-                TextMessage message = jms.createTextMessage(text.toString());
-                for (String property : PROPERTIES) {
-                    message.setStringProperty(property, property + count);
-                }
-                message.setStringProperty(JmsBatches.DUPLICATE_ID, "security-events/" + count + "/jms");
+                TextMessage message = message(jms, text.toString(), count);
                 if (commitEvery == 0) {
                     inFlight.acquire();
                     producer.send(queue, message);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,9 +34,9 @@ public final class Poll {
     private volatile Future<?> overdueWarning;
 
     /** Whether this instance still holds the stream (several instances); always, with one. */
-    private volatile java.util.function.BooleanSupplier holdsStream = () -> true;
+    private volatile BooleanSupplier holdsStream = () -> true;
 
-    void holdsStream(java.util.function.BooleanSupplier check) {
+    void holdsStream(BooleanSupplier check) {
         this.holdsStream = check;
     }
 

@@ -68,18 +68,11 @@ public final class NdjsonFiles implements Processor {
     /** Per file, its size when this process last read or wrote its end: another size means another instance wrote to it. */
     private final Map<Path, Long> knownSize = new ConcurrentHashMap<>();
 
-    /** {@code recoverLines}: how many lines at the end of a file are checked after a restart. */
-    public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines) {
-        this(directory, permissions, clock, recoverLines, false);
-    }
-
-    /** With {@code sharedFolder}, other instances write to the same files too (one stream at a time, by its lock). */
-    public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines, boolean sharedFolder) {
-        this(directory, permissions, clock, recoverLines, sharedFolder,
-                new SinkBody(SinkBody.Format.ENVELOPE, null, null));
-    }
-
-    /** {@code body}: what each line is, as pta.sink.file.body-format says. */
+    /**
+     * {@code recoverLines}: how many lines at the end of a file are checked after a restart; with
+     * {@code sharedFolder}, other instances write to the same files too (one stream at a time, by its lock);
+     * {@code body}: what each line is, as pta.sink.file.body-format says.
+     */
     public NdjsonFiles(Path directory, FilePermissions permissions, Clock clock, int recoverLines, boolean sharedFolder,
                        SinkBody body) {
         this.body = body;

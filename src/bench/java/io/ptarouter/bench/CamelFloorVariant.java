@@ -53,6 +53,7 @@ final class CamelFloorVariant implements Variant {
                 written.incrementAndGet();
             });
             camel.start();
+            Variant.settle();
             long start = System.nanoTime();
             long cpu = Variant.cpuNanos();
             camel.createProducerTemplate().sendBody("direct:poll", null);

@@ -40,6 +40,7 @@ final class CeilingVariant implements Variant {
 
     @Override
     public Outcome run(Target target, Path work) throws Exception {
+        Variant.settle();
         long start = System.nanoTime();
         long cpu = Variant.cpuNanos();
         HttpResponse<InputStream> answer = answer(http, target);

@@ -46,6 +46,7 @@ final class JmsCamelFloorVariant implements Variant {
                 }
             });
             camel.start();
+            Variant.settle();
             long start = System.nanoTime();
             long cpu = Variant.cpuNanos();
             camel.createProducerTemplate().sendBody("direct:poll", null);

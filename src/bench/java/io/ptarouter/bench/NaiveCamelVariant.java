@@ -34,6 +34,7 @@ final class NaiveCamelVariant implements Variant {
                 }
             });
             camel.start();
+            Variant.settle();
             long start = System.nanoTime();
             long cpu = Variant.cpuNanos();
             camel.createProducerTemplate().sendBody("direct:poll", null);

@@ -114,6 +114,7 @@ final class PtaRouterVariant implements Variant {
             PollTracker polls = context.getRegistry().lookupByNameAndType("ptaPolls", PollTracker.class);
             LiveHeapProbe probe = new LiveHeapProbe(polls, target.events() * 9L / 10);
             JobKey job = JobKey.jobKey("security-events", "pta");
+            Variant.settle();
             long start = System.nanoTime();
             long cpu = Variant.cpuNanos();
             probe.start();

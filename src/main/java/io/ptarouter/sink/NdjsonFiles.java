@@ -1,7 +1,7 @@
 package io.ptarouter.sink;
 
 import java.io.BufferedReader;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.StandardOpenOption;
@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -237,11 +236,14 @@ public final class NdjsonFiles implements Processor {
             OpenFile handle = open.get(file);
             if (handle == null) {
                 FileChannel channel = permissions.openForAppend(file);
-                handle = new OpenFile(channel, new BufferedWriter(
-                        new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8), BUFFER), new ArrayList<>());
+                // Bytes, not a Writer: String.getBytes encodes a whole line at once, where an OutputStreamWriter's encoder
+                // goes through a CharBuffer per buffer; that cost a tenth of the poll thread's time per event.
+                handle = new OpenFile(channel, new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER),
+                        new ArrayList<>());
                 open.put(file, handle);
             }
-            handle.writer().append(line).append('\n');
+            handle.out().write(line.getBytes(StandardCharsets.UTF_8));
+            handle.out().write('\n');
             handle.lines().add(new Line(key, envelope));
         }
 
@@ -267,8 +269,8 @@ public final class NdjsonFiles implements Processor {
             }
             for (Map.Entry<Path, OpenFile> entry : open.entrySet()) {
                 OpenFile handle = entry.getValue();
-                try (BufferedWriter writer = handle.writer()) {
-                    writer.flush();
+                try (BufferedOutputStream out = handle.out()) {
+                    out.flush();
                     handle.channel().force(false);
                     knownSize.put(entry.getKey(), handle.channel().size());
                     handle.lines().forEach(written -> ledger.delivered(written.key(), SINK));
@@ -290,7 +292,7 @@ public final class NdjsonFiles implements Processor {
         }
     }
 
-    private record OpenFile(FileChannel channel, BufferedWriter writer, List<Line> lines) {
+    private record OpenFile(FileChannel channel, BufferedOutputStream out, List<Line> lines) {
     }
 
     private record Line(String key, String envelope) {

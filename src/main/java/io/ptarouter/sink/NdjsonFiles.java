@@ -237,7 +237,7 @@ public final class NdjsonFiles implements Processor {
             if (handle == null) {
                 FileChannel channel = permissions.openForAppend(file);
                 // Bytes, not a Writer: String.getBytes encodes a whole line at once, where an OutputStreamWriter's encoder
-                // goes through a CharBuffer per buffer; that cost a tenth of the poll thread's time per event.
+                // goes through a CharBuffer (about 0.3 µs more per 1.5 KB line, measured alone).
                 handle = new OpenFile(channel, new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER),
                         new ArrayList<>());
                 open.put(file, handle);

@@ -49,6 +49,7 @@ import io.ptarouter.health.DeliveryHealth;
 import io.ptarouter.pta.AnswerCheck;
 import io.ptarouter.pta.AnswerLimits;
 import io.ptarouter.pta.HandBackToPoll;
+import io.ptarouter.pta.EventHandover;
 import io.ptarouter.pta.PollTracker;
 import io.ptarouter.pta.PtaStream;
 import io.ptarouter.pta.RiskEventsQuery;
@@ -190,12 +191,7 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         }, true);
         registry.bind("ptaPolls", polls);
         io.ptarouter.cluster.ClusterMode.configureIfEnabled(context, settings, polls, health, hostDataSource.isPresent());
-        // The poll's steps that every event passes, as a processor and predicates: a route calls them
-        // directly, without the reflection and argument binding of a bean method call.
-        registry.bind("ptaCheckpointIfDue", (Processor) polls::checkpointIfDue);
         registry.bind("ptaRequireLease", (Processor) polls::requireLease);
-        registry.bind("ptaDestinationFailed", (Processor) polls::destinationFailed);
-        registry.bind("ptaDestinationReturned", (Processor) polls::destinationReturned);
         Watermarks watermarks = store;
         registry.bind("ptaSecurityEventsQuery", securityEventsQuery(settings, watermarks, policy.overlap()));
         registry.bind("ptaSecurityEventReader", new SecurityEventReader(limits));
@@ -212,11 +208,8 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
         cron(settings, "pta.risk-events.cron");
 
         EventClassifier classifier = new EventClassifier(severityBands(settings), clock, maxClockSkew(settings));
-        // Each event's one step before its destination: classified, then accepted or recognised as delivered already.
-        registry.bind("ptaAcceptEvent", (Processor) exchange -> {
-            classifier.classify(exchange);
-            polls.accept(exchange);
-        });
+        // Each event's one step around its destination: classified, accepted, handed over, its outcome recorded.
+        registry.bind("ptaHandover", new EventHandover(polls, classifier::classify));
         registry.bind("ptaRejectedEvents", new RejectedEvents());
         files.closeDirectory(Path.of(settings.required("pta.sink.rejected.directory")));
         for (String shared : List.of("pta-client", "pta-reject-event")) {

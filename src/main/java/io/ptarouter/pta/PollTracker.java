@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.camel.CamelExchangeException;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeExtension;
@@ -195,7 +196,7 @@ public final class PollTracker {
     }
 
     /**
-     * The source's destination threw (caught by the source's doCatch): the version stays owed, holds the
+     * The source's destination threw ({@link EventHandover} caught it): the version stays owed, holds the
      * watermark below it, and the next poll hands it over again. The poll goes on with the other events.
      */
     public void destinationFailed(Exchange exchange) {
@@ -208,9 +209,9 @@ public final class PollTracker {
     }
 
     /**
-     * The call to the source's destination is over (the source's doFinally): unless it threw, the
+     * The call to the source's destination is over ({@link EventHandover}): unless it threw, the
      * destination took the version. That includes a failure its own error handler marked handled: Camel's
-     * contract makes the host responsible for it then, and stops routing the exchange, hence doFinally.
+     * contract makes the host responsible for it then, and stops routing the exchange.
      */
     public void destinationReturned(Exchange exchange) {
         poll(exchange).ledger().destinationDelivered(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class));
@@ -401,11 +402,18 @@ public final class PollTracker {
         }
     }
 
+    /**
+     * The source route's doCatch: the poll failed. What was delivered is recorded, the watermark stays, and the failure
+     * is reported in one line; the exchange is marked failure-handled, as an onException with handled=true marks it, so
+     * that Camel's route metrics and tools count the failed poll.
+     */
     public void abort(Exchange exchange) {
+        exchange.getExchangeExtension().setFailureHandled(true);
         Poll poll = exchange.getProperty(Poll.PROPERTY, Poll.class);
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        if (cause instanceof CamelExecutionException && cause.getCause() != null) {
-            cause = cause.getCause(); // how Camel carries an Error (OutOfMemoryError, StackOverflowError) a step threw
+        if ((cause instanceof CamelExecutionException || cause instanceof CamelExchangeException) && cause.getCause() != null) {
+            // how Camel carries an Error (OutOfMemoryError, StackOverflowError) a step threw, and what ended the split
+            cause = cause.getCause();
         }
         String reason = cause == null ? "unknown error" : reason(cause);
         if (poll == null) {

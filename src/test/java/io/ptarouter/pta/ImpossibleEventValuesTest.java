@@ -7,6 +7,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -222,6 +224,34 @@ class ImpossibleEventValuesTest extends RouterTestSupport {
     }
 
     /** A low event (file and JMS only). */
+    @Test
+    void aRejectedEventThatCannotBeWrittenDownFailsThePollAndTheNextPollRejectsIt() throws Exception {
+        pollAnswer(Events.array(good(1, T0)));
+        String bad = Events.security(Events.id(9), "SuspectedCredentialsTheft", 95.0, T0 + 20).toString()
+                .replace("\"lastUpdateTime\":" + (T0 + 20), "\"lastUpdateTime\":-1");
+        String answer = "[" + good(2, T0 + 10) + "," + bad + "," + good(3, T0 + 5) + "]";
+        // The rejected-events folder is a file now: nothing can be written there (even by root, as CI runs).
+        Path folder = work.resolve("rejected");
+        Files.deleteIfExists(folder); // empty: nothing was rejected yet
+        Files.writeString(folder, "not a folder");
+
+        pollAnswer(answer);
+
+        assertThat(pollFailures()).singleElement().extracting(Throwable::getMessage).asString().contains("rejected");
+        assertThat(watermarks().get(STREAM)).as("not past the event that was not written down").hasValue(T0);
+        assertThat(fileIds()).as("what came before it was delivered").containsExactly(Events.id(1), Events.id(2));
+        assertThat(meters.counter("pta.polls", "stream", STREAM, "result", "failed").count()).isEqualTo(1);
+
+        Files.delete(folder);
+        pollAnswer(answer);
+
+        assertThat(pollFailures()).hasSize(1);
+        assertThat(rejected(STREAM)).singleElement().satisfies(r -> assertThat(r.path("event").path("id").asText())
+                .isEqualTo(Events.id(9)));
+        assertThat(fileIds()).containsExactly(Events.id(1), Events.id(2), Events.id(3));
+        assertThat(watermarks().get(STREAM)).hasValue(T0 + 10);
+    }
+
     private static ObjectNode good(int n, long time) {
         return Events.security(Events.id(n), "VaultViaIrregularIp", 10.0, time);
     }

@@ -156,7 +156,7 @@ class PollLedgerTest {
         assertThat(first.claim(key(1), "file", "{}")).isTrue();
         first.delivered(key(1), "file");
         first.destinationFailed(key(1));
-        first.destinationDelivered(key(1)); // the doFinally after the doCatch: a failure stays a failure
+        first.destinationDelivered(key(1)); // returned after it failed (EventHandover): a failure stays a failure
 
         PollLedger.Settled settled = first.checkpoint(OptionalLong.of(2_000), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
 

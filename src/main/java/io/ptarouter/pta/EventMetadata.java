@@ -33,11 +33,13 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
     private static final int MAX_QUOTED = 40;
     private static final Pattern NOT_FINITE = Pattern.compile("(?i)[+-]?(nan|inf|infinity)");
 
+    public static final String SCORE = "score";
     /**
      * The members of a security event {@link #of} reads, besides {@link #AUDITS}: a reader may hand it only these
-     * (with the same values and node types as the whole tree has) and skip the rest of the event.
+     * (with the same values and node types as the whole tree has; a {@link #SCORE} may be a double of the same value)
+     * and skip the rest of the event.
      */
-    public static final Set<String> SECURITY_EVENT_FIELDS = Set.of("id", PtaStream.SECURITY_EVENTS.typeField(), "score",
+    public static final Set<String> SECURITY_EVENT_FIELDS = Set.of("id", PtaStream.SECURITY_EVENTS.typeField(), SCORE,
             "mStatus", "status", "lastUpdateTime", "createTime");
     /** Of a security event's audits, {@link #of} reads only the first one's {@link #AUDIT_ACCOUNT}. */
     public static final String AUDITS = "audits";
@@ -137,7 +139,7 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
                                             + maxLength + ")");
         }
         // These values reach mail subjects, HTTP and JMS headers: control characters are never legitimate.
-        if (value.chars().anyMatch(Character::isISOControl)) {
+        if (hasControl(value)) {
             throw new InvalidEventException("field '" + field + "' contains control characters");
         }
         return value;
@@ -203,7 +205,7 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         if (text.length() > MAX_QUOTED) {
             text = text.substring(0, MAX_QUOTED) + "...";
         }
-        if (text.chars().anyMatch(Character::isISOControl)) {
+        if (hasControl(text)) {
             text = CONTROL.matcher(text).replaceAll("?");
         }
         return node.isTextual() ? "'" + text + "'" : text;
@@ -241,7 +243,7 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
         String value = node.asText();
         // The matcher only when there is something to replace: most values have no control character,
         // and a matcher per field of every event was the poll's largest allocation.
-        if (value.chars().anyMatch(Character::isISOControl)) {
+        if (hasControl(value)) {
             value = CONTROL.matcher(value).replaceAll(" ");
         }
         value = value.strip();
@@ -249,6 +251,16 @@ public record EventMetadata(PtaStream stream, String id, String type, Double sco
             return null;
         }
         return value.length() > MAX_TEXT ? value.substring(0, MAX_TEXT) : value;
+    }
+
+    /** A loop, not chars().anyMatch: this runs for several fields of every event. */
+    private static boolean hasControl(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (Character.isISOControl(value.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String kind(JsonNode node) {

@@ -253,7 +253,9 @@ public final class SecurityEventReader {
         private JsonNode classifiedFields(JsonParser parser, ObjectNode fields) throws IOException {
             for (String name = parser.nextFieldName(); name != null; name = parser.nextFieldName()) {
                 JsonToken token = parser.nextToken();
-                if (EventMetadata.SECURITY_EVENT_FIELDS.contains(name)) {
+                if (EventMetadata.SCORE.equals(name) && token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    fields.set(name, score(parser));
+                } else if (EventMetadata.SECURITY_EVENT_FIELDS.contains(name)) {
                     fields.set(name, value(parser, token));
                 } else if (EventMetadata.AUDITS.equals(name)) {
                     fields.set(name, token == JsonToken.START_ARRAY ? firstAuditAccount(parser) : value(parser, token));
@@ -288,6 +290,17 @@ public final class SecurityEventReader {
                 element = parser.nextToken();
             }
             return audits;
+        }
+
+        /**
+         * A score with a fraction as a double, which is all classification reads of it: parsed once from the text, where
+         * an exact BigDecimal and then its double (PTA's scores have 17 digits) cost several times more. A value no
+         * double holds stays the exact number the whole tree would have, for the reason that rejects it.
+         */
+        private JsonNode score(JsonParser parser) throws IOException {
+            double score = parser.getDoubleValue();
+            return Double.isFinite(score) ? json.getNodeFactory().numberNode(score)
+                    : json.getNodeFactory().numberNode(parser.getDecimalValue());
         }
 
         /** The value at {@code token} as the node the whole tree would hold (the mapper's float and number settings). */

@@ -333,7 +333,13 @@ public final class PollTracker {
         }
         PollLedger.Settled settled = checkpoint(poll, poll.newestEventTime());
         settled.watermark().ifPresent(mark -> {
-            int forgotten = store.expire(stream, mark - policy.overlap().toMillis(), clock.instant().minus(policy.retention()));
+            Instant seenBefore = clock.instant().minus(policy.retention());
+            // A record last seen before seenBefore is of an event from before seenBefore plus the clock skew allowed
+            // (at most half the overlap): with that bound on the event time too, the database reads only the old
+            // records through its index, not every record older than the watermark (nearly all of them) at each poll.
+            long eventTimeBefore = Math.min(mark - policy.overlap().toMillis(),
+                    seenBefore.toEpochMilli() + policy.overlap().toMillis());
+            int forgotten = store.expire(stream, eventTimeBefore, seenBefore);
             if (forgotten > 0) {
                 LOG.debug("{}: forgot {} delivery records past the retention", stream, forgotten);
             }

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -66,6 +67,7 @@ public final class NdjsonFiles implements Processor {
     private final Map<Path, Set<String>> foundAtEnd = new ConcurrentHashMap<>();
     /** Per file, its size when this process last read or wrote its end: another size means another instance wrote to it. */
     private final Map<Path, Long> knownSize = new ConcurrentHashMap<>();
+    private final Map<String, DayFile> days = new ConcurrentHashMap<>();
 
     /**
      * {@code recoverLines}: how many lines at the end of a file are checked after a restart; with
@@ -94,8 +96,9 @@ public final class NdjsonFiles implements Processor {
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
         String line = body.text(exchange);
         // The stream name comes from the poll, never from event data, so it cannot steer the path.
-        LocalDate day = LocalDate.now(clock);
-        Path file = fileOf(stream, day);
+        DayFile today = today(stream);
+        LocalDate day = today.day();
+        Path file = today.file();
         Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger(), permissions, knownSize));
         Set<String> found = foundAtEnd.get(file);
         if (found != null && sharedFolder && !batch.writes(file) && writtenElsewhere(file)) {
@@ -121,6 +124,23 @@ public final class NdjsonFiles implements Processor {
         } catch (IOException e) {
             return true;
         }
+    }
+
+    /** Today's file of {@code stream}, worked out again only when the day changes (not for every event). */
+    private DayFile today(String stream) {
+        long now = clock.millis();
+        DayFile today = days.get(stream);
+        if (today == null || now < today.from() || now >= today.until()) {
+            LocalDate day = LocalDate.ofInstant(Instant.ofEpochMilli(now), clock.getZone());
+            today = new DayFile(day, fileOf(stream, day), day.atStartOfDay(clock.getZone()).toInstant().toEpochMilli(),
+                    day.plusDays(1).atStartOfDay(clock.getZone()).toInstant().toEpochMilli());
+            days.put(stream, today);
+        }
+        return today;
+    }
+
+    /** A stream's file of {@code day}, which runs from {@code from} to {@code until} (epoch ms). */
+    private record DayFile(LocalDate day, Path file, long from, long until) {
     }
 
     private Path fileOf(String stream, LocalDate day) {

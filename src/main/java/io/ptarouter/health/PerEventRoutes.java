@@ -7,6 +7,7 @@ import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicy;
 import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyConfiguration;
 import org.apache.camel.spi.RoutePolicy;
 import org.apache.camel.support.LifecycleStrategySupport;
+import org.apache.camel.support.PatternHelper;
 
 /**
  * Keeps Camel's Micrometer route policy off the routes every event passes (the source's hand-over, the router, the
@@ -23,6 +24,12 @@ public final class PerEventRoutes extends LifecycleStrategySupport {
     @Override
     public void onRoutesAdd(Collection<Route> routes) {
         for (Route route : routes) {
+            if (PatternHelper.matchPatterns(route.getRouteId(), PATTERN.split(","))) {
+                // Not only its route meters: the policy also times each of these routes' exchanges for the context's
+                // camel_exchanges_* (three per event), which pta_events_total counts once.
+                route.getRoutePolicyList().removeIf(MicrometerRoutePolicy.class::isInstance);
+                continue;
+            }
             for (RoutePolicy policy : route.getRoutePolicyList()) {
                 if (policy instanceof MicrometerRoutePolicy micrometer && micrometer.getConfiguration() != null) {
                     // A copy: the policies share the configuration that all CamelContexts of the JVM start with.

@@ -252,6 +252,36 @@ class ImpossibleEventValuesTest extends RouterTestSupport {
         assertThat(watermarks().get(STREAM)).hasValue(T0 + 10);
     }
 
+    @Test
+    void aDeliveryStateThatCannotBeReadFailsThePollAndRejectsNothing() throws Exception {
+        pollAnswer(Events.array(good(1, T0)));
+        String answer = Events.array(good(2, T0 + 10), good(3, T0 + 5)).toString();
+        // The deliveries' table is gone (the watermark's is still there): whether an event was delivered cannot be read.
+        String db = "jdbc:h2:file:" + work.resolve("state/pta-router");
+        String copy = "CREATE TABLE pta_delivery_log_kept AS SELECT * FROM pta_delivery_log";
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db); java.sql.Statement sql = c.createStatement()) {
+            sql.execute(copy);
+            sql.execute("DROP TABLE pta_delivery_log");
+        }
+
+        pollAnswer(answer);
+
+        assertThat(pollFailures()).singleElement().extracting(Throwable::getMessage).asString()
+                .contains("could not read the deliveries of security-events");
+        assertThat(rejected(STREAM)).as("the events are not at fault").isEmpty();
+        assertThat(fileIds()).containsExactly(Events.id(1));
+        assertThat(watermarks().get(STREAM)).hasValue(T0);
+
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db); java.sql.Statement sql = c.createStatement()) {
+            sql.execute("ALTER TABLE pta_delivery_log_kept RENAME TO pta_delivery_log");
+        }
+        pollAnswer(answer);
+
+        assertThat(pollFailures()).hasSize(1);
+        assertThat(fileIds()).containsExactly(Events.id(1), Events.id(2), Events.id(3));
+        assertThat(watermarks().get(STREAM)).hasValue(T0 + 10);
+    }
+
     private static ObjectNode good(int n, long time) {
         return Events.security(Events.id(n), "VaultViaIrregularIp", 10.0, time);
     }

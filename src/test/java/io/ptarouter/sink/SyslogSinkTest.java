@@ -314,7 +314,7 @@ class SyslogSinkTest extends RouterTestSupport {
         }
     }
 
-    /** Each record against the PTA event that produced it, as the README's mapping table says. */
+    /** Each record against the PTA event that produced it, as the mapping table in docs/syslog.md says. */
     private void checkMapping(List<String> lines, Function<String, SyslogCef> parser) {
         SoftAssertions softly = new SoftAssertions();
         for (String line : lines) {

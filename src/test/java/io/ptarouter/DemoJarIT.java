@@ -99,7 +99,8 @@ class DemoJarIT {
 
     @Test
     void fromAnEmptyFolderTheJarRunsWithTheRoutesSettingsAndTemplatesPackagedInIt(@TempDir Path empty) throws Exception {
-        // "java -jar pta-router.jar" (README, docs/running.md) run from anywhere: no routes/, templates/ or application.properties here.
+        // "java -jar pta-router.jar" (README, docs/running.md) run from anywhere: no routes/, templates/ or
+        // application.properties here.
         Path log = data.resolve("app.log");
         int simulator = freePort();
         int smtp = freePort();

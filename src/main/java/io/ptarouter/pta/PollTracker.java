@@ -65,8 +65,13 @@ public final class PollTracker {
                          Duration parkAfter) {
     }
 
+    /** Delivery records past the retention are forgotten at most this often (or a 24th of the retention). */
+    private static final Duration EXPIRE_EVERY = Duration.ofHours(1);
+
     private final DeliveryStore store;
     private final Policy policy;
+    /** When each stream's old delivery records were last forgotten in this process. */
+    private final Map<String, Instant> lastExpiry = new ConcurrentHashMap<>();
     private final PollLedger.DeadLetterSink deadLetters;
     private final SinkBreakers breakers;
     private final Clock clock;
@@ -313,6 +318,37 @@ public final class PollTracker {
         }
     }
 
+
+    /**
+     * Forgets the stream's delivery records past the retention: at the first poll's end in this process, then at most
+     * every {@link #expireEvery()}. A record is kept at most that much longer than the retention; a poll a minute does
+     * not scan the delivery log sixty times an hour for what ages by the hour.
+     */
+    private void expireIfDue(String stream, long mark) {
+        Instant now = clock.instant();
+        Instant last = lastExpiry.get(stream);
+        if (last != null && now.isBefore(last.plus(expireEvery()))) {
+            return;
+        }
+        Instant seenBefore = now.minus(policy.retention());
+        // A record last seen before seenBefore is of an event from before seenBefore plus the clock skew allowed
+        // (at most half the overlap): with that bound on the event time too, the database reads only the old
+        // records through its index, not every record older than the watermark (nearly all of them) at each poll.
+        long eventTimeBefore = Math.min(mark - policy.overlap().toMillis(),
+                seenBefore.toEpochMilli() + policy.overlap().toMillis());
+        int forgotten = store.expire(stream, eventTimeBefore, seenBefore);
+        lastExpiry.put(stream, now);
+        if (forgotten > 0) {
+            LOG.debug("{}: forgot {} delivery records past the retention", stream, forgotten);
+        }
+    }
+
+    /** How often the delivery records past the retention are forgotten: hourly, or a 24th of a shorter retention. */
+    Duration expireEvery() {
+        Duration share = policy.retention().dividedBy(24);
+        return share.compareTo(EXPIRE_EVERY) < 0 ? share : EXPIRE_EVERY;
+    }
+
     public void finish(Exchange exchange) throws Exception {
         Poll poll = poll(exchange);
         inFlight.remove(poll);
@@ -332,18 +368,7 @@ public final class PollTracker {
             return;
         }
         PollLedger.Settled settled = checkpoint(poll, poll.newestEventTime());
-        settled.watermark().ifPresent(mark -> {
-            Instant seenBefore = clock.instant().minus(policy.retention());
-            // A record last seen before seenBefore is of an event from before seenBefore plus the clock skew allowed
-            // (at most half the overlap): with that bound on the event time too, the database reads only the old
-            // records through its index, not every record older than the watermark (nearly all of them) at each poll.
-            long eventTimeBefore = Math.min(mark - policy.overlap().toMillis(),
-                    seenBefore.toEpochMilli() + policy.overlap().toMillis());
-            int forgotten = store.expire(stream, eventTimeBefore, seenBefore);
-            if (forgotten > 0) {
-                LOG.debug("{}: forgot {} delivery records past the retention", stream, forgotten);
-            }
-        });
+        settled.watermark().ifPresent(mark -> expireIfDue(stream, mark));
         long fresh = poll.received() - poll.duplicates() - poll.dropped() - poll.rejected();
         meters(exchange).ifPresent(registry -> {
             count(registry, "pta.events", stream, "outcome", "new", fresh);

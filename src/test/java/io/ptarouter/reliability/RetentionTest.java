@@ -16,7 +16,8 @@ import io.ptarouter.testing.Events;
 
 /**
  * pta.delivery.retention (7 days here, as shipped): at the end of a poll, the delivery records last seen longer ago than
- * that are forgotten, and the younger ones are kept, whatever the watermark.
+ * that are forgotten, and the younger ones are kept, whatever the watermark. The log is swept at the first poll's end,
+ * then at most hourly.
  */
 class RetentionTest extends ReliabilityTestSupport {
 
@@ -40,6 +41,30 @@ class RetentionTest extends ReliabilityTestSupport {
 
         assertThat(recordedKeys()).doesNotContain(key(1, first)).contains(key(2, second), key(3, third));
         assertThat(watermarks().get(STREAM)).hasValue(third);
+    }
+
+    @Test
+    void theRecordsPastTheRetentionAreForgottenAtMostHourly() throws Exception {
+        stubLogon(TOKEN);
+        webhookWorks();
+        long first = NOW.toEpochMilli() - 60_000;
+        stubSecurityEvents(Events.array(high(1, first)));
+        poll(STREAM);
+        clock.advance(Duration.ofDays(7).minusMinutes(10));
+        stubSecurityEvents(Events.array(high(2, clock.millis() - 60_000)));
+        poll(STREAM); // sweeps: the first record is 10 minutes short of the retention
+        assertThat(recordedKeys()).contains(key(1, first));
+
+        clock.advance(Duration.ofMinutes(20)); // the first record is past the retention, the last sweep 20 minutes ago
+        stubSecurityEvents(Events.array(high(3, clock.millis() - 60_000)));
+        poll(STREAM);
+        assertThat(recordedKeys()).contains(key(1, first));
+
+        clock.advance(Duration.ofMinutes(41)); // the last sweep an hour and a minute ago
+        long fourth = clock.millis() - 60_000;
+        stubSecurityEvents(Events.array(high(4, fourth)));
+        poll(STREAM);
+        assertThat(recordedKeys()).doesNotContain(key(1, first)).contains(key(4, fourth));
     }
 
     /** The versions the delivery state holds a record of, read from its own H2 database (this JVM has it open). */

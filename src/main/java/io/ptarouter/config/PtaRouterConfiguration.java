@@ -97,6 +97,8 @@ import io.ptarouter.update.UpdateToken;
 public final class PtaRouterConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(PtaRouterConfiguration.class);
+    /** How long a stop waits for a sweep of old delivery records to end before the delivery store closes. */
+    private static final Duration SWEEP_AT_STOP = Duration.ofSeconds(30);
     /** The schemes the Artemis client reads (its ConnectionFactoryParser). */
     private static final List<String> BROKER_SCHEMES = List.of("tcp", "vm", "udp", "jgroups");
     /** The routes the Kamelets call (kamelets/shared/): the sources, and the update sink (pta-patch). */
@@ -187,6 +189,10 @@ public final class PtaRouterConfiguration implements CamelConfiguration {
             @Override
             protected void doStop() {
                 polls.recordAbandonedPolls();
+                if (!polls.awaitSweep(SWEEP_AT_STOP)) {
+                    LOG.warn("the sweep of delivery records past the retention did not end within {} s; stopping anyway",
+                            SWEEP_AT_STOP.toSeconds());
+                }
             }
         }, true);
         registry.bind("ptaPolls", polls);

@@ -10,11 +10,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.camel.CamelExchangeException;
 import org.apache.camel.CamelExecutionException;
@@ -72,6 +76,8 @@ public final class PollTracker {
     private final Policy policy;
     /** When each stream's old delivery records were last forgotten in this process. */
     private final Map<String, Instant> lastExpiry = new ConcurrentHashMap<>();
+    /** The latest sweep handed to the recorder (which runs one task at a time, in order). */
+    private volatile CompletableFuture<Void> sweeping = CompletableFuture.completedFuture(null);
     private final PollLedger.DeadLetterSink deadLetters;
     private final SinkBreakers breakers;
     private final Clock clock;
@@ -322,7 +328,9 @@ public final class PollTracker {
     /**
      * Forgets the stream's delivery records past the retention: at the first poll's end in this process, then at most
      * every {@link #expireEvery()}. A record is kept at most that much longer than the retention; a poll a minute does
-     * not scan the delivery log sixty times an hour for what ages by the hour.
+     * not scan the delivery log sixty times an hour for what ages by the hour. The sweep runs on the recorder's thread:
+     * neither the poll's end nor the next poll waits for it (on H2 it reads the whole log). A sweep that fails is
+     * reported and tried again at the next poll's end.
      */
     private void expireIfDue(String stream, long mark) {
         Instant now = clock.instant();
@@ -336,10 +344,42 @@ public final class PollTracker {
         // records through its index, not every record older than the watermark (nearly all of them) at each poll.
         long eventTimeBefore = Math.min(mark - policy.overlap().toMillis(),
                 seenBefore.toEpochMilli() + policy.overlap().toMillis());
-        int forgotten = store.expire(stream, eventTimeBefore, seenBefore);
         lastExpiry.put(stream, now);
-        if (forgotten > 0) {
-            LOG.debug("{}: forgot {} delivery records past the retention", stream, forgotten);
+        try {
+            sweeping = CompletableFuture.runAsync(() -> sweep(stream, eventTimeBefore, seenBefore, now), recorder);
+        } catch (RejectedExecutionException e) {
+            lastExpiry.remove(stream, now);
+        }
+    }
+
+    private void sweep(String stream, long eventTimeBefore, Instant seenBefore, Instant started) {
+        try {
+            int forgotten = store.expire(stream, eventTimeBefore, seenBefore);
+            if (forgotten > 0) {
+                LOG.debug("{}: forgot {} delivery records past the retention", stream, forgotten);
+            }
+        } catch (RuntimeException e) {
+            lastExpiry.remove(stream, started);
+            LOG.warn("{}: the delivery records past the retention are kept for now, tried again at the next poll's end: {}",
+                    stream, e.getMessage());
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for the sweep of old delivery records under way, if any: at shutdown, before the
+     * delivery store closes, and in tests that look at what it left. False if it is still running.
+     */
+    public boolean awaitSweep(Duration timeout) {
+        try {
+            sweeping.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return true; // sweep() reports its own failures
         }
     }
 

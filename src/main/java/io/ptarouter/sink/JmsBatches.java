@@ -2,6 +2,7 @@ package io.ptarouter.sink;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,6 @@ import jakarta.jms.JMSProducer;
 import jakarta.jms.JMSRuntimeException;
 import jakarta.jms.Message;
 import jakarta.jms.Queue;
-import jakarta.jms.TextMessage;
 
 import org.apache.activemq.artemis.api.core.ActiveMQException;
 import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
@@ -103,21 +103,19 @@ public final class JmsBatches implements Processor, AutoCloseable {
         Poll poll = PollTracker.poll(exchange);
         String envelope = exchange.getMessage().getBody(String.class);
         String body = this.body.text(exchange);
-        Batch batch = poll.batch(SINK, () -> new Batch(poll, session()));
-        try {
-            Message message = messageType == MessageType.TEXT ? batch.jms.createTextMessage(body) : bytesMessage(batch.jms, body);
-            for (Map.Entry<String, Object> header : exchange.getMessage().getHeaders().entrySet()) {
-                if (header.getKey().startsWith("pta") && header.getValue() != null) {
-                    message.setObjectProperty(header.getKey(), header.getValue());
-                }
+        Map<String, Object> headers = exchange.getMessage().getHeaders();
+        Object[] properties = new Object[2 * headers.size()];
+        int n = 0;
+        for (Map.Entry<String, Object> header : headers.entrySet()) {
+            if (header.getKey().startsWith("pta") && header.getValue() != null) {
+                properties[n++] = header.getKey();
+                properties[n++] = header.getValue();
             }
-            String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
-            message.setStringProperty(DUPLICATE_ID, key + SUFFIX);
-            // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
-            batch.send(message, key, envelope);
-        } catch (JMSException e) {
-            throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
         }
+        String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
+        Batch batch = poll.batch(SINK, () -> new Batch(poll, session()));
+        // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
+        batch.send(new Sent(key, envelope, body, n == properties.length ? properties : Arrays.copyOf(properties, n)));
     }
 
     private static BytesMessage bytesMessage(JMSContext jms, String body) throws JMSException {
@@ -207,22 +205,39 @@ public final class JmsBatches implements Processor, AutoCloseable {
             batches.add(this);
         }
 
-        synchronized void send(Message message, String key, String envelope) {
+        synchronized void send(Sent sent) {
             if (broken.get() != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
             }
-            if (!uncommittedKeys.contains(key)) {
-                producer.send(destination, message);
+            if (!uncommittedKeys.contains(sent.key())) {
+                producer.send(destination, message(sent));
                 // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
-                uncommittedKeys.add(key);
+                uncommittedKeys.add(sent.key());
             }
-            uncommitted.add(new Sent(message, key, envelope));
+            uncommitted.add(sent);
             if (uncommitted.size() >= maxInFlight) {
                 if (poll.holdsStream()) {
                     commit();
                 } else {
                     lostStream();
                 }
+            }
+        }
+
+        /**
+         * A message of {@code sent}, made again for a resend: the open transaction keeps what it is made of, not the
+         * message, whose encoded copy of the body would otherwise stay in the heap until the commit.
+         */
+        private Message message(Sent sent) {
+            try {
+                Message message = messageType == MessageType.TEXT ? jms.createTextMessage(sent.body()) : bytesMessage(jms, sent.body());
+                for (int i = 0; i < sent.properties().length; i += 2) {
+                    message.setObjectProperty((String) sent.properties()[i], sent.properties()[i + 1]);
+                }
+                message.setStringProperty(DUPLICATE_ID, sent.key() + SUFFIX);
+                return message;
+            } catch (JMSException e) {
+                throw new JMSRuntimeException(e.getMessage(), e.getErrorCode(), e);
             }
         }
 
@@ -264,7 +279,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
         private void commitOneByOne() {
             for (Sent sent : uncommitted) {
                 try {
-                    producer.send(destination, sent.message());
+                    producer.send(destination, message(sent));
                     jms.commit();
                     ledger.delivered(sent.key(), SINK);
                 } catch (RuntimeException e) {
@@ -320,8 +335,11 @@ public final class JmsBatches implements Processor, AutoCloseable {
         return false;
     }
 
-    /** A message of the open transaction, its version's delivery key, and the envelope a failure reports. */
-    private record Sent(Message message, String key, String envelope) {
+    /**
+     * A message of the open transaction: its version's delivery key, the envelope a failure reports, the body, and the
+     * pta* properties as name and value in turn.
+     */
+    private record Sent(String key, String envelope, String body, Object[] properties) {
     }
 
 }

@@ -311,6 +311,26 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
         }
 
+        /**
+         * The poll lost its stream to another instance (it was paused past the fence's timeout, say), which delivers
+         * these events: the open transaction is rolled back, and its events stay owed. Committed, it could duplicate
+         * what the other instance committed meanwhile: Artemis checks a duplicate id when the message is sent, so a
+         * transaction that was open before the other one committed is not refused.
+         */
+        @Override
+        public void discard() {
+            try {
+                synchronized (this) {
+                    if (!uncommitted.isEmpty()) {
+                        lostStream();
+                    }
+                }
+            } finally {
+                batches.remove(this);
+                closeQuietly(jms);
+            }
+        }
+
         @Override
         public void complete() throws IOException {
             try {

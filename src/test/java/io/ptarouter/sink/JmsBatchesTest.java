@@ -107,17 +107,7 @@ class JmsBatchesTest {
 
     @Test
     void aPollThatLostItsStreamToAnotherInstanceCommitsNothingMoreAndLeavesTheEventsOwed() throws Exception {
-        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
-        tracker.fence(stream -> java.util.Optional.of(new io.ptarouter.pta.PollFence.Lease() {
-            @Override
-            public boolean stillHeld() {
-                return held.get();
-            }
-
-            @Override
-            public void close() {
-            }
-        }));
+        java.util.concurrent.atomic.AtomicBoolean held = leaseHeldWhileTrue();
         JmsBatches sink = new JmsBatches(connections, "q", 2);
         long now = System.currentTimeMillis(); // recent: owed, not old enough to be parked
         Exchange poll = poll();
@@ -135,6 +125,39 @@ class JmsBatchesTest {
                 .containsOnlyKeys("security-events/a/1", "security-events/b/1");
         assertThat(store.get("security-events")).as("the watermark stays for the instance that took over").isEmpty();
         assertThat(drain()).isEmpty();
+    }
+
+    @Test
+    void aPollThatLostItsStreamBeforeItsEndRollsItsOpenTransactionBack() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean held = leaseHeldWhileTrue();
+        JmsBatches sink = new JmsBatches(connections, "q", 1000);
+        long now = System.currentTimeMillis(); // recent: owed, not old enough to be parked
+        Exchange poll = poll();
+        sink.send(event(poll, "a", now));
+        sink.send(event(poll, "b", now));
+        held.set(false); // paused past the fence's timeout at the poll's end: another instance delivers a and b
+
+        tracker.finish(poll);
+
+        assertThat(drain()).as("the open transaction is rolled back, not committed").isEmpty();
+        assertThat(store.deliveredSince("security-events", 0)).as("nothing recorded as delivered").isEmpty();
+        assertThat(store.get("security-events")).as("the watermark stays for the instance that took over").isEmpty();
+    }
+
+    /** Polls in cluster mode, whose stream's lease is held while the returned flag is true. */
+    private java.util.concurrent.atomic.AtomicBoolean leaseHeldWhileTrue() {
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        tracker.fence(stream -> java.util.Optional.of(new io.ptarouter.pta.PollFence.Lease() {
+            @Override
+            public boolean stillHeld() {
+                return held.get();
+            }
+
+            @Override
+            public void close() {
+            }
+        }));
+        return held;
     }
 
     @Test

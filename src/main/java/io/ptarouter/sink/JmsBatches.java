@@ -225,8 +225,9 @@ public final class JmsBatches implements Processor, AutoCloseable {
         }
 
         /**
-         * A message of {@code sent}, made again for a resend: the open transaction keeps what it is made of, not the
-         * message, whose encoded copy of the body would otherwise stay in the heap until the commit.
+         * The message of {@code sent}, made when it is sent, and made again for a resend after a duplicate rollback: the
+         * open transaction keeps what it is made of, not the message, whose encoded copy of the body would otherwise
+         * stay in the heap until the commit.
          */
         private Message message(Sent sent) {
             try {

@@ -94,7 +94,7 @@ public final class EventClassifier implements Processor {
         message.setHeader(SCORE, metadata.score());
         message.setHeader(SEVERITY, severity);
         message.setHeader(STATUS, metadata.status());
-        String eventTime = metadata.eventTime().toString();
+        String eventTime = IsoTime.of(metadata.eventTimeMillis());
         message.setHeader(EVENT_TIME, eventTime);
         message.setHeader(VERSION, metadata.version());
         message.setHeader(UPDATE, metadata.update());
@@ -153,7 +153,22 @@ public final class EventClassifier implements Processor {
             return;
         }
         out.append('"');
-        JsonStringEncoder.getInstance().quoteAsString(value, out);
+        if (needsEscape(value)) {
+            JsonStringEncoder.getInstance().quoteAsString(value, out);
+        } else {
+            out.append(value); // most values: the encoder would copy them one character at a time to the same text
+        }
         out.append('"');
+    }
+
+    /** Whether JSON needs an escape in {@code value}: a quote, a backslash or a control character (what Jackson escapes). */
+    private static boolean needsEscape(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                return true;
+            }
+        }
+        return false;
     }
 }

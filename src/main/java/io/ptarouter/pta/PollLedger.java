@@ -81,7 +81,7 @@ public final class PollLedger {
      */
     private BloomFilter forgotten;
     private BloomFilter forgottenNowhere;
-    private final Map<String, Entry> open = new LinkedHashMap<>();
+    private final Map<String, Version> open = new LinkedHashMap<>();
     private final List<Delivery> seenAgain = new ArrayList<>();
     /** The versions this poll recorded again (kept apart from {@code recent}, whose room is for deliveries). */
     private final Set<String> refreshed = new HashSet<>();
@@ -138,10 +138,18 @@ public final class PollLedger {
      * a version delivers it once, and a sink that failed with it is not tried again for every copy. What a sink
      * still owes holds the watermark back, so the next poll reads the event again and that sink gets it then.
      */
-    public synchronized boolean accept(String key, long eventTimeMillis) {
+    public boolean accept(String key, long eventTimeMillis) {
+        return admit(key, eventTimeMillis) != null;
+    }
+
+    /**
+     * As {@link #accept}, with the accepted version's account, or null: the steps that report on the version pass it
+     * back, so that the ledger does not look the version up by its key for every report.
+     */
+    public synchronized Version admit(String key, long eventTimeMillis) {
         load(Long.MIN_VALUE);
         if (open.containsKey(key) || recent.get(key) != null) {
-            return false;
+            return null;
         }
         Recorded before = recorded.get(key);
         if (before != null && before.sinks().contains(DeliveryStore.DONE)) {
@@ -149,13 +157,22 @@ public final class PollLedger {
                 // PTA still returns it: recorded again, or retention would forget it and a later poll re-send it.
                 seenAgain.add(new Delivery(key, DeliveryStore.DONE, eventTimeMillis));
             }
-            return false;
+            return null;
         }
         if (settledEarlier(key, eventTimeMillis)) {
-            return false;
+            return null;
         }
-        open.put(key, new Entry(eventTimeMillis));
-        return true;
+        Version version = new Version(this, key, eventTimeMillis);
+        open.put(key, version);
+        return version;
+    }
+
+    /** {@code version}'s account while it is open; without one (or with another poll's), {@code key}'s open account. */
+    private Version entry(Version version, String key) {
+        if (version != null && version.ledger == this) {
+            return version.open ? version : null;
+        }
+        return open.get(key);
     }
 
     /**
@@ -163,8 +180,13 @@ public final class PollLedger {
      * is then owed to it and waits for a later poll (or is parked, with {@code envelope}, once it is
      * older than park-after). Otherwise the sink is expected to report on it.
      */
-    public synchronized boolean claim(String key, String sink, String envelope) {
-        Entry entry = open.get(key);
+    public boolean claim(String key, String sink, String envelope) {
+        return claim(null, key, sink, envelope);
+    }
+
+    /** As {@link #claim(String, String, String)}, with the version {@link #admit} returned (or null: look it up). */
+    public synchronized boolean claim(Version version, String key, String sink, String envelope) {
+        Version entry = entry(version, key);
         if (entry == null) {
             // Not accepted by this poll (a replay, an embedder's own route): nothing to track.
             return true;
@@ -187,7 +209,7 @@ public final class PollLedger {
      * The call is then not made, and the version is owed as if the claim had been refused.
      */
     public synchronized boolean mayCall(String key, String sink, String envelope) {
-        Entry entry = open.get(key);
+        Version entry = open.get(key);
         CallNotPermittedException refusal = breakers.refusalIfOpen(sink);
         if (entry == null || refusal == null) {
             return true;
@@ -198,13 +220,18 @@ public final class PollLedger {
         return false;
     }
 
-    private static void holdBack(Entry entry, String key, String sink, String envelope, CallNotPermittedException refusal) {
+    private static void holdBack(Version entry, String key, String sink, String envelope, CallNotPermittedException refusal) {
         entry.outcomes.put(sink, Outcome.FAILED);
         entry.failures().put(sink, new Failure(key, sink, entry.eventTime, envelope, refusal, false));
     }
 
-    public synchronized void delivered(String key, String sink) {
-        Entry entry = open.get(key);
+    public void delivered(String key, String sink) {
+        delivered(null, key, sink);
+    }
+
+    /** As {@link #delivered(String, String)}, with the version {@link #admit} returned (or null: look it up). */
+    public synchronized void delivered(Version version, String key, String sink) {
+        Version entry = entry(version, key);
         if (entry != null && entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) != Outcome.DELIVERED) {
             entry.outcomes.put(sink, Outcome.DELIVERED);
             entry.forget(sink);
@@ -213,8 +240,14 @@ public final class PollLedger {
     }
 
     /** A sink gave up on this version; {@code permanent} when retrying can never help (an HTTP 400, say). */
-    public synchronized void failed(String key, String sink, String envelope, Throwable cause, boolean permanent) {
-        Entry entry = open.get(key);
+    public void failed(String key, String sink, String envelope, Throwable cause, boolean permanent) {
+        failed(null, key, sink, envelope, cause, permanent);
+    }
+
+    /** As {@link #failed(String, String, String, Throwable, boolean)}, with the version {@link #admit} returned, or null. */
+    public synchronized void failed(Version version, String key, String sink, String envelope, Throwable cause,
+                                    boolean permanent) {
+        Version entry = entry(version, key);
         if (entry != null && entry.outcomes.containsKey(sink) && entry.outcomes.get(sink) == null) {
             entry.outcomes.put(sink, Outcome.FAILED);
             entry.failures().put(sink, new Failure(key, sink, entry.eventTime, envelope, cause, permanent));
@@ -223,24 +256,36 @@ public final class PollLedger {
     }
 
     /** The source is about to hand this version to its destination: it is owed until the destination took it. */
-    synchronized void toDestination(String key) {
-        Entry entry = open.get(key);
+    void toDestination(String key) {
+        toDestination(null, key);
+    }
+
+    synchronized void toDestination(Version version, String key) {
+        Version entry = entry(version, key);
         if (entry != null) {
             entry.outcomes.put(DESTINATION, null);
         }
     }
 
     /** The destination returned without an exception (or its own error handler marked the failure handled). */
-    synchronized void destinationDelivered(String key) {
-        Entry entry = open.get(key);
+    void destinationDelivered(String key) {
+        destinationDelivered(null, key);
+    }
+
+    synchronized void destinationDelivered(Version version, String key) {
+        Version entry = entry(version, key);
         if (entry != null && entry.outcomes.containsKey(DESTINATION) && entry.outcomes.get(DESTINATION) == null) {
             entry.outcomes.put(DESTINATION, Outcome.DELIVERED);
         }
     }
 
     /** The destination threw: the version stays owed and the next poll hands it over again (it is never parked). */
-    synchronized void destinationFailed(String key) {
-        Entry entry = open.get(key);
+    void destinationFailed(String key) {
+        destinationFailed(null, key);
+    }
+
+    synchronized void destinationFailed(Version version, String key) {
+        Version entry = entry(version, key);
         if (entry != null && entry.outcomes.containsKey(DESTINATION)) {
             entry.outcomes.put(DESTINATION, Outcome.FAILED);
         }
@@ -278,7 +323,7 @@ public final class PollLedger {
             earlier = failed;
         }
         List<Failure> toPark = new ArrayList<>();
-        for (Entry entry : open.values()) {
+        for (Version entry : open.values()) {
             for (Failure failure : entry.failuresOrNone().values()) {
                 if (failure.permanent() || failure.eventTimeMillis() < parkBefore) {
                     toPark.add(failure);
@@ -288,7 +333,7 @@ public final class PollLedger {
         if (!toPark.isEmpty()) {
             deadLetters.park(stream, toPark, now); // durable before anything is marked as handled
             for (Failure failure : toPark) {
-                Entry entry = open.get(failure.key());
+                Version entry = open.get(failure.key());
                 entry.outcomes.put(failure.sink(), Outcome.PARKED);
                 entry.forget(failure.sink()); // parked once, even if recording it fails and is retried
             }
@@ -300,9 +345,9 @@ public final class PollLedger {
         List<Delivery> deliveries = new ArrayList<>(carried);
         Map<String, SinkCounts> bySink = new HashMap<>();
         int owed = 0;
-        for (Map.Entry<String, Entry> e : open.entrySet()) {
+        for (Map.Entry<String, Version> e : open.entrySet()) {
             String key = e.getKey();
-            Entry entry = e.getValue();
+            Version entry = e.getValue();
             boolean done = true;
             for (Map.Entry<String, Outcome> outcome : entry.outcomes.entrySet()) {
                 done &= outcome.getValue() == Outcome.DELIVERED || outcome.getValue() == Outcome.PARKED;
@@ -358,9 +403,10 @@ public final class PollLedger {
                 sinks.add(delivery.sink());
             }
         }
-        for (String key : open.keySet()) {
+        for (Map.Entry<String, Version> e : open.entrySet()) {
             // Tried once this poll, and no sink took it: a repeat waits for the next poll, like this copy.
-            recent.putIfAbsent(key, NOWHERE);
+            recent.putIfAbsent(e.getKey(), NOWHERE);
+            e.getValue().open = false; // a report on it from now on changes nothing
         }
         open.clear();
         return new Settled(toPark.size(), owed, watermark, bySink);
@@ -470,15 +516,29 @@ public final class PollLedger {
         }
     }
 
-    /** One version's account; most versions have a sink or two and never fail, so it starts small. */
-    private static final class Entry {
+    /**
+     * One accepted version's account, handed to the steps that report on it ({@link #admit}); opaque to them. It is
+     * open until the checkpoint that settles it. Most versions have a sink or two and never fail, so it starts small.
+     */
+    public static final class Version {
+        private final PollLedger ledger;
+        private final String key;
         final long eventTime;
+        /** Guarded by the ledger. */
+        private boolean open = true;
         final Map<String, Outcome> outcomes = new LinkedHashMap<>(4);
         /** Created at the first failure. */
         private Map<String, Failure> failures;
 
-        Entry(long eventTime) {
+        private Version(PollLedger ledger, String key, long eventTime) {
+            this.ledger = ledger;
+            this.key = key;
             this.eventTime = eventTime;
+        }
+
+        @Override
+        public String toString() {
+            return key;
         }
 
         Map<String, Failure> failures() {

@@ -63,6 +63,8 @@ public final class PollTracker {
     public static final String ENVELOPE = "ptaEnvelope";
     /** Exchange property: whether the event goes on to the source's destination. */
     public static final String ACCEPTED = "ptaAccepted";
+    /** Exchange property: the accepted version's account in the poll's ledger ({@link PollLedger.Version}). */
+    public static final String VERSION = "ptaLedgerVersion";
 
     /** How the poll keeps its account; see application.properties, pta.delivery.*. */
     public record Policy(Duration overlap, Duration retention, int checkpointEvents, Duration checkpointInterval,
@@ -196,14 +198,15 @@ public final class PollTracker {
         // The versions recorded from the start of what this poll re-reads (the overlap window included).
         poll.ledger().load(poll.lowerBound().orElse(Long.MIN_VALUE));
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
-        boolean fresh = poll.ledger().accept(key, exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
-        if (fresh) {
+        PollLedger.Version version = poll.ledger().admit(key, exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
+        if (version != null) {
             // Owed from here on: a poll abandoned before the destination returns must not count it as done.
-            poll.ledger().toDestination(key);
+            poll.ledger().toDestination(version, key);
+            exchange.setProperty(VERSION, version);
         } else {
             poll.markDuplicate();
         }
-        exchange.setProperty(ACCEPTED, fresh);
+        exchange.setProperty(ACCEPTED, version != null);
     }
 
     /**
@@ -213,7 +216,7 @@ public final class PollTracker {
     public void destinationFailed(Exchange exchange) {
         Poll poll = poll(exchange);
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
-        poll.ledger().destinationFailed(key);
+        poll.ledger().destinationFailed(version(exchange), key);
         poll.markDeliveryFailed();
         LOG.warn("{} poll: the destination did not take {}: {} (owed: the next poll hands it over again)",
                 poll.stream().id(), key, DeliveryFailures.describe(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class)));
@@ -225,7 +228,8 @@ public final class PollTracker {
      * contract makes the host responsible for it then, and stops routing the exchange.
      */
     public void destinationReturned(Exchange exchange) {
-        poll(exchange).ledger().destinationDelivered(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class));
+        poll(exchange).ledger().destinationDelivered(version(exchange),
+                exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class));
         // The destination's error handler marked the exchange; the source's own steps for this event run unmarked.
         ExchangeExtension marks = exchange.getExchangeExtension();
         marks.setFailureHandled(false);
@@ -241,13 +245,19 @@ public final class PollTracker {
         String envelope = exchange.getMessage().getBody(String.class);
         exchange.setProperty(SINK, sink);
         exchange.setProperty(ENVELOPE, envelope);
-        return poll(exchange).ledger().claim(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class), sink, envelope);
+        return poll(exchange).ledger().claim(version(exchange), exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
+                sink, envelope);
     }
 
     /** The sink named by {@value #SINK} accepted the message. */
     public void delivered(Exchange exchange) {
-        poll(exchange).ledger().delivered(exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
+        poll(exchange).ledger().delivered(version(exchange), exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class),
                 exchange.getProperty(SINK, String.class));
+    }
+
+    /** The version's account {@link #accept} left on the exchange, or null (the ledger then looks it up by its key). */
+    public static PollLedger.Version version(Exchange exchange) {
+        return exchange.getProperty(VERSION, PollLedger.Version.class);
     }
 
     public void duplicate(Exchange exchange) {
@@ -267,7 +277,8 @@ public final class PollTracker {
         PtaStream pta = PtaStream.byId(exchange.getMessage().getHeader(EventClassifier.STREAM, String.class));
         Poll poll = new Poll(pta, PollLedger.forReplay(store, pta.id(), breakers));
         exchange.setProperty(Poll.PROPERTY, poll);
-        poll.ledger().accept(key, exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
+        PollLedger.Version version = poll.ledger().admit(key, exchange.getProperty(EventClassifier.EVENT_TIME_MILLIS, Long.class));
+        exchange.setProperty(VERSION, version);
     }
 
     /** Ends a replay: a sink that failed again gets the record parked again, at once. */

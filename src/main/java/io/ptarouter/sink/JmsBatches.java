@@ -115,7 +115,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
         String key = exchange.getProperty(EventClassifier.DELIVERY_KEY, String.class);
         Batch batch = poll.batch(SINK, () -> new Batch(poll, session()));
         // The envelope, not the body (which may be OCSF), is what a failure parks: a replay starts from it.
-        batch.send(new Sent(key, envelope, body, n == properties.length ? properties : Arrays.copyOf(properties, n)));
+        batch.send(new Sent(PollTracker.version(exchange), key, envelope, body,
+                n == properties.length ? properties : Arrays.copyOf(properties, n)));
     }
 
     private static BytesMessage bytesMessage(JMSContext jms, String body) throws JMSException {
@@ -264,7 +265,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
             try {
                 jms.commit();
-                uncommitted.forEach(sent -> ledger.delivered(sent.key(), SINK));
+                uncommitted.forEach(sent -> ledger.delivered(sent.version(), sent.key(), SINK));
             } catch (RuntimeException e) {
                 if (isDuplicate(e)) {
                     commitOneByOne();
@@ -282,10 +283,10 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 try {
                     producer.send(destination, message(sent));
                     jms.commit();
-                    ledger.delivered(sent.key(), SINK);
+                    ledger.delivered(sent.version(), sent.key(), SINK);
                 } catch (RuntimeException e) {
                     if (isDuplicate(e)) {
-                        ledger.delivered(sent.key(), SINK);
+                        ledger.delivered(sent.version(), sent.key(), SINK);
                     } else {
                         failed(sent, e);
                     }
@@ -299,7 +300,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
         private void failed(Sent sent, Exception cause) {
             failure.compareAndSet(null, cause);
-            ledger.failed(sent.key(), SINK, sent.envelope(), cause, false);
+            ledger.failed(sent.version(), sent.key(), SINK, sent.envelope(), cause, false);
         }
 
         /** The connection failed: the open transaction can never commit, and later sends fail at once. */
@@ -357,10 +358,10 @@ public final class JmsBatches implements Processor, AutoCloseable {
     }
 
     /**
-     * A message of the open transaction: its version's delivery key, the envelope a failure reports, the body, and the
-     * pta* properties as name and value in turn.
+     * A message of the open transaction: its version's account in the ledger and its delivery key, the envelope a
+     * failure reports, the body, and the pta* properties as name and value in turn.
      */
-    private record Sent(String key, String envelope, String body, Object[] properties) {
+    private record Sent(PollLedger.Version version, String key, String envelope, String body, Object[] properties) {
     }
 
 }

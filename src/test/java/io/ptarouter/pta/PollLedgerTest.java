@@ -178,6 +178,34 @@ class PollLedgerTest {
     }
 
     @Test
+    void aVersionsAccountTakesReportsUntilItsCheckpointAndNeverThoseOfAnotherPoll() throws Exception {
+        PollLedger ledger = new PollLedger(store, STREAM, breakers, null, Long.MIN_VALUE);
+        PollLedger.Version one = ledger.admit(key(1), 1_000);
+        PollLedger.Version two = ledger.admit(key(2), 2_000);
+        assertThat(ledger.admit(key(1), 1_000)).as("a repeat in the same answer").isNull();
+        assertThat(ledger.claim(one, key(1), "file", "{}")).isTrue();
+        assertThat(ledger.claim(two, key(2), "file", "{}")).isTrue();
+        ledger.delivered(one, key(1), "file");
+        // The account of another poll's version is not this ledger's: the key says which version is meant.
+        PollLedger other = new PollLedger(store, STREAM, breakers, null, Long.MIN_VALUE);
+        PollLedger.Version othersTwo = other.admit(key(2), 2_000);
+        assertThat(other.claim(othersTwo, key(2), "file", "{}")).isTrue();
+        ledger.delivered(othersTwo, key(2), "file");
+
+        PollLedger.Settled settled = ledger.checkpoint(OptionalLong.empty(), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
+
+        assertThat(settled.owed()).as("the second was reported by its key, through the other poll's account").isZero();
+        assertThat(store.deliveredSince(STREAM, 0)).containsOnlyKeys(key(1), key(2));
+        // Settled: a late report on it (a batch completed after the checkpoint) changes nothing.
+        ledger.failed(one, key(1), "file", "{}", new IllegalStateException("late"), true);
+        PollLedger.Settled after = ledger.checkpoint(OptionalLong.empty(), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false);
+        assertThat(after.owed()).isZero();
+        assertThat(after.parked()).isZero();
+        assertThat(other.checkpoint(OptionalLong.empty(), Long.MAX_VALUE, NO_DEAD_LETTERS, START, false).owed())
+                .as("the other poll's own account: still owed to the file sink").isEqualTo(1);
+    }
+
+    @Test
     void aVersionStillWithTheDestinationWhenThePollIsAbandonedIsOwed() throws Exception {
         PollLedger ledger = new PollLedger(store, STREAM, breakers, null, Long.MIN_VALUE);
         assertThat(ledger.accept(key(1), 1_000)).isTrue();

@@ -91,7 +91,7 @@ public final class SyslogBatches implements Processor, AutoCloseable {
     @Override
     public void process(Exchange exchange) throws Exception {
         Poll poll = PollTracker.poll(exchange);
-        Batch batch = poll.batch(SINK, () -> new Batch(poll.ledger()));
+        Batch batch = poll.batch(SINK, () -> new Batch(poll));
         Message message = exchange.getMessage();
         String envelope = message.getBody(String.class);
         JsonNode event = json.readTree(envelope).path("event");
@@ -170,21 +170,37 @@ public final class SyslogBatches implements Processor, AutoCloseable {
     /** One poll's records written and not yet confirmed. */
     private final class Batch implements PollBatch {
 
+        private final Poll poll;
         private final PollLedger ledger;
         private final List<String[]> pending = new ArrayList<>(); // {key, envelope}
         private final List<byte[]> unsent = new ArrayList<>();
         private Exception failure;
 
-        Batch(PollLedger ledger) {
-            this.ledger = ledger;
+        Batch(Poll poll) {
+            this.poll = poll;
+            this.ledger = poll.ledger();
         }
 
         synchronized void send(String key, String envelope, String syslogMessage) {
             pending.add(new String[] {key, envelope});
             unsent.add(syslogMessage.getBytes(StandardCharsets.UTF_8));
             if (unsent.size() >= maxInFlight) {
-                flush();
+                if (poll.holdsStream()) {
+                    flush();
+                } else {
+                    discard();
+                }
             }
+        }
+
+        /**
+         * The poll lost its stream to another instance, which sends these events too: the records not sent yet are
+         * dropped, not sent (a syslog receiver has no duplicate detection), and their events stay owed.
+         */
+        @Override
+        public synchronized void discard() {
+            pending.clear();
+            unsent.clear();
         }
 
         /** Sends what is queued; each record is reported delivered or failed once the connection says. */

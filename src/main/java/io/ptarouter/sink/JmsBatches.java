@@ -243,7 +243,11 @@ public final class JmsBatches implements Processor, AutoCloseable {
             }
         }
 
-        /** Another instance may be polling the stream now: this transaction is rolled back, its events stay owed. */
+        /**
+         * Another instance may be polling the stream now: this transaction is rolled back, and its events stay owed
+         * without being reported failed. A failure would count against the sink's breaker and, for an event older than
+         * park-after, park it, though the instance that took over delivers it.
+         */
         private void lostStream() {
             IllegalStateException cause = new IllegalStateException("this instance lost the stream's lock: the instance "
                     + "that took it over delivers these events");
@@ -253,7 +257,6 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 cause.addSuppressed(e);
             }
             broken.compareAndSet(null, cause);
-            reportFailed(cause);
             uncommitted.clear();
             uncommittedKeys.clear();
         }

@@ -58,9 +58,13 @@ class JmsBatchesTest {
     }
 
     private PollTracker tracker(DeliveryStore state) {
+        return tracker(state, new SinkBreakers(5, 50, Duration.ofSeconds(30)));
+    }
+
+    /** Parks what fails for good or is older than an hour. */
+    private PollTracker tracker(DeliveryStore state, SinkBreakers breakers) {
         return new PollTracker(state, new PollTracker.Policy(Duration.ofMinutes(5), Duration.ofDays(1), 1000,
-                Duration.ofSeconds(1), Duration.ofHours(1)), new DeadLetters(data.resolve("dead-letter")),
-                new SinkBreakers(5, 50, Duration.ofSeconds(30)),
+                Duration.ofSeconds(1), Duration.ofHours(1)), new DeadLetters(data.resolve("dead-letter")), breakers,
                 // no stream or sink tracked: this test looks at what the broker holds, not at readiness
                 new DeliveryHealth(Map.of(), Map.of(), new DeliveryHealth.Policy(3, Duration.ofMinutes(15),
                         Duration.ofMinutes(5)), state, Clock.systemUTC()), Clock.systemUTC());
@@ -142,6 +146,28 @@ class JmsBatchesTest {
         assertThat(drain()).as("the open transaction is rolled back, not committed").isEmpty();
         assertThat(store.deliveredSince("security-events", 0)).as("nothing recorded as delivered").isEmpty();
         assertThat(store.get("security-events")).as("the watermark stays for the instance that took over").isEmpty();
+    }
+
+    @Test
+    void eventsOlderThanParkAfterThatAPollLostWithItsStreamAreNeitherParkedNorCountedAgainstTheSink() throws Exception {
+        SinkBreakers breakers = new SinkBreakers(1, 50, Duration.ofSeconds(30));
+        tracker = tracker(store, breakers);
+        java.util.concurrent.atomic.AtomicBoolean held = leaseHeldWhileTrue();
+        JmsBatches sink = new JmsBatches(connections, "q", 1000);
+        long old = System.currentTimeMillis() - Duration.ofHours(2).toMillis(); // past park-after (1 h)
+        Exchange poll = poll();
+        sink.send(event(poll, "a", old));
+        sink.send(event(poll, "b", old));
+        held.set(false); // paused past the fence's timeout: the instance that took over delivers a and b
+
+        tracker.finish(poll);
+
+        assertThat(drain()).isEmpty();
+        assertThat(data.resolve("dead-letter")).as("nothing parked: another instance delivers them")
+                .satisfiesAnyOf(dir -> assertThat(dir).doesNotExist(), dir -> assertThat(dir).isEmptyDirectory());
+        assertThat(breakers.of("jms").getMetrics().getNumberOfFailedCalls()).as("no failure counted against the sink")
+                .isZero();
+        assertThat(store.deliveredSince("security-events", 0)).isEmpty();
     }
 
     /** Polls in cluster mode, whose stream's lease is held while the returned flag is true. */

@@ -1,6 +1,7 @@
 package io.ptarouter.sink;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -8,6 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import java.nio.charset.StandardCharsets;
@@ -49,6 +57,12 @@ import io.ptarouter.routing.EventClassifier;
  * transaction's messages again one per transaction, and counts a duplicate as delivered, since the
  * broker already has it.
  *
+ * <p>The messages are made, sent and committed on a thread of the sink's own: a poll's thread hands them over a few
+ * dozen at a time and goes on with its next events while the broker takes these, so Camel's work per event and the
+ * broker's overlap (measured in BENCHMARKS.md). That thread keeps each poll's messages in order and each session on one
+ * thread, as JMS requires; a poll waits for it at each checkpoint, and at most about {@code maxInFlight} handed-over
+ * messages wait for it. It ends when idle.
+ *
  * <p>One connection serves every poll. When it fails (the broker stopped, the network broke), the
  * uncommitted messages are reported failed at once, so they stay owed and the poll and the other
  * sinks go on, and the next batch opens a new connection.
@@ -59,6 +73,9 @@ public final class JmsBatches implements Processor, AutoCloseable {
     public static final String DUPLICATE_ID = "_AMQ_DUPL_ID";
     private static final String SINK = "jms";
     private static final String SUFFIX = "/" + SINK;
+
+    /** Messages a poll's thread hands to the sending thread at a time (fewer when {@code maxInFlight} is smaller). */
+    private static final int HANDOVER = 64;
 
     /** What a consumer receives: a TextMessage, or a BytesMessage of the UTF-8 bytes (Artemis stores text as UTF-16). */
     public enum MessageType { TEXT, BYTES }
@@ -73,6 +90,13 @@ public final class JmsBatches implements Processor, AutoCloseable {
     /** A failed connection not yet closed: a JMS client may not close it from its own exception listener; guarded by this. */
     private JMSContext failedConnection;
     private final Set<Batch> batches = ConcurrentHashMap.newKeySet();
+    /** Sends and commits for every poll (see above); its thread ends when idle, so a stopped CamelContext leaves none. */
+    private final ThreadPoolExecutor sender = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), task -> {
+                Thread thread = new Thread(task, "pta-jms-sender");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     /** {@code maxInFlight}: messages sent in one transaction at most, before it is committed. */
     public JmsBatches(ConnectionFactory connections, String queue, int maxInFlight) {
@@ -91,6 +115,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
         this.queue = queue;
         this.maxInFlight = maxInFlight;
         this.messageType = messageType;
+        sender.allowCoreThreadTimeOut(true);
     }
 
     /** Routes call {@link #send} as a processor: directly, without a bean method call's reflection. */
@@ -196,6 +221,14 @@ public final class JmsBatches implements Processor, AutoCloseable {
         private final AtomicReference<Exception> failure = new AtomicReference<>();
         /** Set when the connection failed: nothing more can be sent in this batch. */
         private final AtomicReference<Exception> broken = new AtomicReference<>();
+        /** Set when the poll lost its stream: what is still handed over is dropped, and stays owed. */
+        private volatile boolean lost;
+        /** Messages the poll's thread has not handed over yet; guarded by handing. */
+        private List<Sent> pending = new ArrayList<>();
+        private final Object handing = new Object();
+        private final int handover = Math.min(HANDOVER, maxInFlight);
+        /** Handovers the sending thread has not sent yet, at most about maxInFlight messages together. */
+        private final Semaphore room = new Semaphore(Math.max(1, maxInFlight / handover));
 
         Batch(Poll poll, JMSContext jms) {
             this.poll = poll;
@@ -206,14 +239,77 @@ public final class JmsBatches implements Processor, AutoCloseable {
             batches.add(this);
         }
 
-        synchronized void send(Sent sent) {
-            if (broken.get() != null) {
-                throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
+        /** On the poll's thread: a failure known already (the connection broke) is thrown, the rest reported later. */
+        void send(Sent sent) {
+            Exception failed = broken.get();
+            if (failed != null) {
+                throw new JMSRuntimeException("the connection to the broker failed: " + failed.getMessage());
             }
-            if (!uncommittedKeys.contains(sent.key())) {
-                producer.send(destination, message(sent));
-                // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
-                uncommittedKeys.add(sent.key());
+            List<Sent> full;
+            synchronized (handing) {
+                pending.add(sent);
+                if (pending.size() < handover) {
+                    return;
+                }
+                full = takePending();
+            }
+            handOver(full);
+        }
+
+        private List<Sent> takePending() {
+            synchronized (handing) {
+                if (pending.isEmpty()) {
+                    return List.of();
+                }
+                List<Sent> taken = pending;
+                pending = new ArrayList<>(handover);
+                return taken;
+            }
+        }
+
+        /** Queues {@code these} for the sending thread; waits while it has about maxInFlight messages to send. */
+        private void handOver(List<Sent> these) {
+            if (these.isEmpty()) {
+                return;
+            }
+            try {
+                room.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                these.forEach(sent -> failed(sent, e));
+                return;
+            }
+            try {
+                sender.execute(() -> {
+                    try {
+                        these.forEach(this::sendNow);
+                    } finally {
+                        room.release();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                room.release();
+                these.forEach(sent -> failed(sent, e));
+            }
+        }
+
+        /** On the sending thread: sends {@code sent}, or reports it failed; after a lost stream, drops it. */
+        private synchronized void sendNow(Sent sent) {
+            if (lost) {
+                return;
+            }
+            try {
+                if (broken.get() != null) {
+                    throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
+                }
+                if (!uncommittedKeys.contains(sent.key())) {
+                    producer.send(destination, message(sent));
+                    // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
+                    uncommittedKeys.add(sent.key());
+                }
+            } catch (RuntimeException e) {
+                failed(sent, e);
+                return;
             }
             uncommitted.add(sent);
             if (uncommitted.size() >= maxInFlight) {
@@ -222,6 +318,24 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 } else {
                     lostStream();
                 }
+            }
+        }
+
+        /** Runs {@code work} on the sending thread after everything handed over before it, and waits for it. */
+        private void onSendingThread(Runnable work) throws IOException {
+            Future<?> done;
+            try {
+                done = sender.submit(work);
+            } catch (RejectedExecutionException e) {
+                throw new IOException("the JMS sink is closed", e);
+            }
+            try {
+                done.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for the JMS sink's commit");
+            } catch (ExecutionException e) {
+                throw new IOException(e.getCause().toString(), e.getCause());
             }
         }
 
@@ -256,6 +370,7 @@ public final class JmsBatches implements Processor, AutoCloseable {
             } catch (RuntimeException e) {
                 cause.addSuppressed(e);
             }
+            lost = true;
             broken.compareAndSet(null, cause);
             uncommitted.clear();
             uncommittedKeys.clear();
@@ -323,26 +438,39 @@ public final class JmsBatches implements Processor, AutoCloseable {
          * transaction that was open before the other one committed is not refused.
          */
         @Override
-        public void discard() {
+        public void discard() throws IOException {
+            takePending(); // never sent: they stay owed
+            lost = true;
             try {
-                synchronized (this) {
-                    if (!uncommitted.isEmpty()) {
-                        lostStream();
+                onSendingThread(() -> {
+                    try {
+                        synchronized (this) {
+                            if (!uncommitted.isEmpty()) {
+                                lostStream();
+                            }
+                        }
+                    } finally {
+                        closeQuietly(jms);
                     }
-                }
+                });
             } finally {
                 batches.remove(this);
-                closeQuietly(jms);
             }
         }
 
         @Override
         public void complete() throws IOException {
             try {
-                commit();
+                handOver(takePending());
+                onSendingThread(() -> {
+                    try {
+                        commit();
+                    } finally {
+                        closeQuietly(jms);
+                    }
+                });
             } finally {
                 batches.remove(this);
-                closeQuietly(jms);
             }
             if (failure.get() != null) {
                 throw new IOException("the broker did not take every JMS message to " + queue + ": "

@@ -241,6 +241,9 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
         /** On the poll's thread: a failure known already (the connection broke) is thrown, the rest reported later. */
         void send(Sent sent) {
+            if (lost) {
+                return; // the instance that took the stream over delivers it: it stays owed, not failed
+            }
             Exception failed = broken.get();
             if (failed != null) {
                 throw new JMSRuntimeException("the connection to the broker failed: " + failed.getMessage());
@@ -283,6 +286,12 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 sender.execute(() -> {
                     try {
                         these.forEach(this::sendNow);
+                    } catch (Error e) {
+                        // What this handover still held stays owed; the batch sends nothing more, and its end says why.
+                        IllegalStateException cause = new IllegalStateException("the JMS sink's sending thread failed: " + e, e);
+                        broken.compareAndSet(null, cause);
+                        failure.compareAndSet(null, cause);
+                        throw e;
                     } finally {
                         room.release();
                     }
@@ -390,9 +399,11 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 } else {
                     reportFailed(e);
                 }
+            } finally {
+                // Whatever happened, these are reported or stay owed: none may count with a later transaction.
+                uncommitted.clear();
+                uncommittedKeys.clear();
             }
-            uncommitted.clear();
-            uncommittedKeys.clear();
         }
 
         /** After a rollback for a duplicate: each message in a transaction of its own, a duplicate counting as delivered. */
@@ -464,7 +475,13 @@ public final class JmsBatches implements Processor, AutoCloseable {
                 handOver(takePending());
                 onSendingThread(() -> {
                     try {
-                        commit();
+                        synchronized (this) {
+                            if (poll.holdsStream()) {
+                                commit();
+                            } else if (!uncommitted.isEmpty()) {
+                                lostStream();
+                            }
+                        }
                     } finally {
                         closeQuietly(jms);
                     }

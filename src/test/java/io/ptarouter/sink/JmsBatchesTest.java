@@ -120,7 +120,7 @@ class JmsBatchesTest {
         held.set(false); // paused past the fence's timeout: another instance polls the stream now
         sink.send(event(poll, "c", now));
         sink.send(event(poll, "d", now)); // fills the transaction, which is rolled back instead of committed
-        sink.send(event(poll, "e", now)); // dropped: the batch sends nothing more
+        sink.send(event(poll, "e", now)); // not sent, not failed: the batch sends nothing more, and e stays owed
 
         tracker.finish(poll);
 
@@ -187,12 +187,16 @@ class JmsBatchesTest {
 
     @Test
     void whatTheSendingThreadCouldNotSendStaysOwedAndTheNextPollDeliversIt() throws Exception {
+        // 200 failures would open the default test breaker, and the next poll would skip the sink
+        tracker = tracker(store, new SinkBreakers(1000, 100, Duration.ofSeconds(30)));
         JmsBatches sink = new JmsBatches(connections, "q", 1000);
         long now = System.currentTimeMillis(); // recent: owed, not old enough to be parked
+        String[] ids = java.util.stream.IntStream.range(0, 200).mapToObj(i -> "e" + i).toArray(String[]::new);
         Exchange poll = poll();
-        sink.send(event(poll, "a", now));
-        sink.send(event(poll, "b", now)); // handed to the sending thread at the poll's end, after the broker stopped
-        broker.stop();
+        for (String id : ids) {
+            sink.send(event(poll, id, now)); // three handovers of 64 go to the sending thread now, 8 wait for the end
+        }
+        broker.stop(); // the open transaction can never commit
 
         tracker.finish(poll); // the sink's failure is logged, and its events retried
 
@@ -202,10 +206,11 @@ class JmsBatchesTest {
         broker = new EmbeddedBroker(data, 0, "q");
         broker.start();
         Exchange next = poll();
-        sink.send(event(next, "a", now));
-        sink.send(event(next, "b", now));
+        for (String id : ids) {
+            sink.send(event(next, id, now));
+        }
         tracker.finish(next);
-        assertQueueHoldsAndStateRecords("a", "b");
+        assertQueueHoldsAndStateRecords(ids);
         sink.close();
     }
 

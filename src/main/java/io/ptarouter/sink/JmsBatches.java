@@ -244,9 +244,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
             if (lost) {
                 return; // the instance that took the stream over delivers it: it stays owed, not failed
             }
-            Exception failed = broken.get();
-            if (failed != null) {
-                throw new JMSRuntimeException("the connection to the broker failed: " + failed.getMessage());
+            if (broken.get() != null) {
+                throw brokenConnection();
             }
             List<Sent> full;
             synchronized (handing) {
@@ -307,10 +306,11 @@ public final class JmsBatches implements Processor, AutoCloseable {
             if (lost) {
                 return;
             }
+            if (broken.get() != null) {
+                failed(sent, brokenConnection());
+                return;
+            }
             try {
-                if (broken.get() != null) {
-                    throw new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
-                }
                 if (!uncommittedKeys.contains(sent.key())) {
                     producer.send(destination, message(sent));
                     // Only once sent: a send that threw leaves no mark that would count a later try of it as sent.
@@ -328,6 +328,10 @@ public final class JmsBatches implements Processor, AutoCloseable {
                     lostStream();
                 }
             }
+        }
+
+        private JMSRuntimeException brokenConnection() {
+            return new JMSRuntimeException("the connection to the broker failed: " + broken.get().getMessage());
         }
 
         /** Runs {@code work} on the sending thread after everything handed over before it, and waits for it. */
@@ -452,11 +456,21 @@ public final class JmsBatches implements Processor, AutoCloseable {
         public void discard() throws IOException {
             takePending(); // never sent: they stay owed
             lost = true;
+            end(false);
+        }
+
+        /**
+         * On the sending thread, after what was handed over: commits the open transaction ({@code commit}, while the poll
+         * still holds its stream) or rolls it back, and closes the session.
+         */
+        private void end(boolean commit) throws IOException {
             try {
                 onSendingThread(() -> {
                     try {
                         synchronized (this) {
-                            if (!uncommitted.isEmpty()) {
+                            if (commit && poll.holdsStream()) {
+                                commit();
+                            } else if (!uncommitted.isEmpty()) {
                                 lostStream();
                             }
                         }
@@ -471,24 +485,8 @@ public final class JmsBatches implements Processor, AutoCloseable {
 
         @Override
         public void complete() throws IOException {
-            try {
-                handOver(takePending());
-                onSendingThread(() -> {
-                    try {
-                        synchronized (this) {
-                            if (poll.holdsStream()) {
-                                commit();
-                            } else if (!uncommitted.isEmpty()) {
-                                lostStream();
-                            }
-                        }
-                    } finally {
-                        closeQuietly(jms);
-                    }
-                });
-            } finally {
-                batches.remove(this);
-            }
+            handOver(takePending());
+            end(true);
             if (failure.get() != null) {
                 throw new IOException("the broker did not take every JMS message to " + queue + ": "
                                       + failure.get().getMessage(), failure.get());
